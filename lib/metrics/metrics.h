@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Counter registry. One flat array of uint64_t per lcore, laid out by the
+ * families below; the control thread sums the arrays and renders them as
+ * Prometheus text (exposition format 0.0.4) or as the end-of-run table.
+ * Labels come from the same X-macro lists the code uses (reason.def, the
+ * checksum verdicts, the SIP methods), so a new reason is counted and
+ * exported without touching this module. */
+#ifndef HP_METRICS_H
+#define HP_METRICS_H
+
+#include "common/hp_common.h"
+#include "common/reason.h"
+#include "csum/csum.h"
+#include "sip/sip.h"
+
+/* Plain counters: HP_SCALAR(ID, "metric_name", "help") */
+#define HP_METRIC_SCALARS(X) \
+	X(RX_FRAMES, "hepprobe_rx_frames_total", "Frames received from the capture port") \
+	X(RX_BYTES, "hepprobe_rx_bytes_total", "Bytes of the frames received") \
+	X(HEP_QUEUED, "hepprobe_hep_queued_total", "HEP messages a worker handed to the sender") \
+	X(HEP_SENT, "hepprobe_hep_sent_total", "HEP messages sent to the collector") \
+	X(HEP_BYTES, "hepprobe_hep_bytes_total", "Bytes of HEP messages sent") \
+	X(HEP_SEND_ERRORS, "hepprobe_hep_send_errors_total", "HEP messages the collector socket refused (collector down, buffer full)") \
+	X(PORT_IMISSED, "hepprobe_port_imissed_total", "Frames the port dropped because the worker was too slow (NIC counter)") \
+	X(PORT_IERRORS, "hepprobe_port_ierrors_total", "Erroneous frames the port received") \
+	X(PORT_NOMBUF, "hepprobe_port_rx_nombuf_total", "Frames the port dropped for lack of mbufs")
+
+/* What a frame became when it was not dropped. */
+#define HP_DELIVERY_KINDS(X) \
+	X(SIP, "sip") \
+	X(SIP_EVENT, "sip_checksum_event") \
+	X(RTP, "rtp") \
+	X(RTCP, "rtcp")
+
+enum hp_delivery {
+#define HP_DELIVERY_ENUM(id, label) HP_DELIVERED_##id,
+	HP_DELIVERY_KINDS(HP_DELIVERY_ENUM)
+#undef HP_DELIVERY_ENUM
+	HP_DELIVERED_MAX
+};
+
+#define HP_SIP_STATUS_MAX 700
+
+enum hp_ctr {
+#define HP_SCALAR_ENUM(id, name, help) HP_CTR_##id,
+	HP_METRIC_SCALARS(HP_SCALAR_ENUM)
+#undef HP_SCALAR_ENUM
+	HP_CTR_DROP_BASE,
+	HP_CTR_CSUM_BASE = HP_CTR_DROP_BASE + HP_R_MAX,
+	HP_CTR_DELIVERED_BASE = HP_CTR_CSUM_BASE + HP_CSUM_MAX,
+	HP_CTR_SIP_REQ_BASE = HP_CTR_DELIVERED_BASE + HP_DELIVERED_MAX,
+	HP_CTR_SIP_RESP_BASE = HP_CTR_SIP_REQ_BASE + HP_SIP_METHOD_MAX,
+	HP_CTR_MAX = HP_CTR_SIP_RESP_BASE + HP_SIP_STATUS_MAX
+};
+
+struct hp_counters {
+	uint64_t v[HP_CTR_MAX];
+} HP_ALIGNED;
+
+static inline void hp_ctr_inc(struct hp_counters *c, int id) { c->v[id]++; }
+static inline void hp_ctr_add(struct hp_counters *c, int id, uint64_t n) { c->v[id] += n; }
+static inline void hp_ctr_drop(struct hp_counters *c, int reason) { c->v[HP_CTR_DROP_BASE + reason]++; }
+
+/* dst += src, element-wise. */
+void hp_metrics_sum(struct hp_counters *dst, const struct hp_counters *src);
+
+/* Counter value by Prometheus name and label value (label NULL for a scalar);
+ * returns 0 for an unknown name. Used by tests and by the report. */
+uint64_t hp_metrics_get(const struct hp_counters *c, const char *name, const char *label);
+
+/* Render every family as Prometheus text into buf (NUL-terminated). Returns the
+ * length written, or 0 when buf is too small. */
+size_t hp_metrics_render_prometheus(const struct hp_counters *c, char *buf, size_t cap);
+
+/* Render the human end-of-run table: non-zero counters only, grouped. */
+size_t hp_metrics_render_report(const struct hp_counters *c, char *buf, size_t cap);
+
+#endif

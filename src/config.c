@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* hepprobe's own command line (the part after EAL's arguments). */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HP_DEFAULT_GZIP_THRESHOLD 1200
+
+enum {
+	OPT_PCAP = 256,
+	OPT_HEP,
+	OPT_NODE_ID,
+	OPT_NODE_NAME,
+	OPT_AUTH_KEY,
+	OPT_SIP_PORTS,
+	OPT_METRICS_FILE,
+	OPT_FORWARD_BAD,
+	OPT_GZIP,
+	OPT_PORT,
+	OPT_QUEUES,
+	OPT_QUIET,
+	OPT_HELP,
+};
+
+static const struct option options[] = {
+	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "hep", required_argument, NULL, OPT_HEP },
+	{ "node-id", required_argument, NULL, OPT_NODE_ID },
+	{ "node-name", required_argument, NULL, OPT_NODE_NAME },
+	{ "auth-key", required_argument, NULL, OPT_AUTH_KEY },
+	{ "sip-ports", required_argument, NULL, OPT_SIP_PORTS },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+	{ "forward-bad-checksum", no_argument, NULL, OPT_FORWARD_BAD },
+	{ "gzip-threshold", required_argument, NULL, OPT_GZIP },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "queues", required_argument, NULL, OPT_QUEUES },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+void hp_config_usage(FILE *out)
+{
+	fputs("usage: hepprobe --pcap FILE [options]\n"
+	      "       hepprobe [EAL arguments] -- [--pcap FILE | --port N] [options]\n"
+	      "\n"
+	      "Reads frames through a DPDK port, verifies every UDP checksum, finds SIP and\n"
+	      "sends it as HEPv3 to a Homer collector.\n"
+	      "\n"
+	      "input:\n"
+	      "  --pcap FILE            replay a capture (pcap/pcapng; Ethernet, Linux SLL/SLL2\n"
+	      "                         or raw IP) through a net_pcap vdev; exits 0 at its end.\n"
+	      "                         Without EAL arguments hepprobe uses: -l 0-1 --no-huge\n"
+	      "                         -m 1024 --no-pci --no-shconf --no-telemetry\n"
+	      "  --port N               EAL mode: read DPDK port N (default 0) until SIGINT/SIGTERM\n"
+	      "  --queues N             RX queues (one worker lcore each; default 1)\n"
+	      "output:\n"
+	      "  --hep udp:HOST:PORT    send HEPv3 to this collector; without it, print one line\n"
+	      "                         per HEP message that would be sent\n"
+	      "  --node-id N            HEP capture agent id (chunk 0x0c; default 2001)\n"
+	      "  --node-name S          HEP node name (chunk 0x13)\n"
+	      "  --auth-key K           HEP authentication key (chunk 0x0e)\n"
+	      "  --gzip-threshold N     gzip payloads of N bytes or more (chunk 0x10); 0 = never\n"
+	      "                         (default 1200, so a message stays under a 1500-byte MTU)\n"
+	      "  --metrics-file F       write Prometheus text counters to F at exit\n"
+	      "  --quiet                no per-message lines and no end-of-run report\n"
+	      "classification:\n"
+	      "  --sip-ports LIST       SIP ports, comma-separated, ranges allowed (default 5060,5061);\n"
+	      "                         SIP on other UDP ports is found by content\n"
+	      "  --forward-bad-checksum also forward SIP whose UDP checksum is bad (or zero over\n"
+	      "                         IPv6) as SIP; by default it is reported as a HEP type-100\n"
+	      "                         event only, because the receiving host drops it\n"
+	      "  --help                 this text\n",
+	      out);
+}
+
+static void die(const char *fmt, const char *arg)
+{
+	fputs("hepprobe: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (see --help)\n", stderr);
+	exit(2);
+}
+
+static unsigned long parse_ulong(const char *s, unsigned long max, const char *what)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v > max || s[0] == '-')
+		die(what, s);
+	return v;
+}
+
+static void set_port(struct hp_config *c, unsigned p) { c->sip_ports[p >> 3] |= (uint8_t)(1u << (p & 7)); }
+
+static void parse_sip_ports(struct hp_config *c, const char *list)
+{
+	char buf[1024];
+	if (strlen(list) >= sizeof(buf))
+		die("--sip-ports list too long: %s", list);
+	strcpy(buf, list);
+	memset(c->sip_ports, 0, sizeof(c->sip_ports));
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(tok, '-');
+		unsigned lo, hi;
+		if (dash != NULL) {
+			*dash = '\0';
+			lo = (unsigned)parse_ulong(tok, 65535, "bad port in --sip-ports: %s");
+			hi = (unsigned)parse_ulong(dash + 1, 65535, "bad port in --sip-ports: %s");
+		} else {
+			lo = hi = (unsigned)parse_ulong(tok, 65535, "bad port in --sip-ports: %s");
+		}
+		if (lo == 0 || lo > hi)
+			die("bad port range in --sip-ports: %s", list);
+		for (unsigned p = lo; p <= hi; p++)
+			set_port(c, p);
+	}
+}
+
+/* udp:HOST:PORT, HOST an IPv4 address, [IPv6] or a name resolved once here. */
+static void parse_hep(struct hp_config *c, const char *arg)
+{
+	char host[256];
+	const char *rest, *colon;
+	size_t hl;
+
+	if (strncmp(arg, "udp:", 4) != 0)
+		die("--hep must be udp:HOST:PORT, got '%s'", arg);
+	rest = arg + 4;
+	if (rest[0] == '[') {
+		const char *close = strchr(rest, ']');
+		if (close == NULL || close[1] != ':')
+			die("--hep address malformed: '%s'", arg);
+		hl = (size_t)(close - rest - 1);
+		if (hl == 0 || hl >= sizeof(host))
+			die("--hep address malformed: '%s'", arg);
+		memcpy(host, rest + 1, hl);
+		colon = close + 1;
+	} else {
+		colon = strrchr(rest, ':');
+		if (colon == NULL || colon == rest)
+			die("--hep must be udp:HOST:PORT, got '%s'", arg);
+		hl = (size_t)(colon - rest);
+		if (hl >= sizeof(host))
+			die("--hep address malformed: '%s'", arg);
+		memcpy(host, rest, hl);
+	}
+	host[hl] = '\0';
+	unsigned long port = parse_ulong(colon + 1, 65535, "bad port in --hep: '%s'");
+	if (port == 0)
+		die("bad port in --hep: '%s'", arg);
+
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_family = AF_UNSPEC };
+	struct addrinfo *res = NULL;
+	if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || res == NULL)
+		die("cannot resolve the --hep host in '%s'", arg);
+	memcpy(&c->hep_addr, res->ai_addr, res->ai_addrlen);
+	c->hep_addr_len = res->ai_addrlen;
+	freeaddrinfo(res);
+	c->hep_enabled = true;
+	c->hep_text = arg;
+}
+
+void hp_config_parse(struct hp_config *c, int argc, char **argv)
+{
+	int opt;
+
+	memset(c, 0, sizeof(*c));
+	c->node_id = 2001;
+	c->nb_queues = 1;
+	c->gzip_threshold = HP_DEFAULT_GZIP_THRESHOLD;
+	set_port(c, 5060);
+	set_port(c, 5061);
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_PCAP:
+			c->pcap_file = optarg;
+			break;
+		case OPT_HEP:
+			parse_hep(c, optarg);
+			break;
+		case OPT_NODE_ID:
+			c->node_id = (uint32_t)parse_ulong(optarg, UINT32_MAX, "bad --node-id: '%s'");
+			break;
+		case OPT_NODE_NAME:
+			if (strlen(optarg) > 255)
+				die("--node-name longer than 255 bytes: '%s'", optarg);
+			c->node_name = optarg;
+			break;
+		case OPT_AUTH_KEY:
+			if (strlen(optarg) > 255)
+				die("--auth-key longer than 255 bytes%s", "");
+			c->auth_key = optarg;
+			break;
+		case OPT_SIP_PORTS:
+			parse_sip_ports(c, optarg);
+			break;
+		case OPT_METRICS_FILE:
+			c->metrics_file = optarg;
+			break;
+		case OPT_FORWARD_BAD:
+			c->forward_bad_checksum = true;
+			break;
+		case OPT_GZIP:
+			c->gzip_threshold = (uint32_t)parse_ulong(optarg, 65535, "bad --gzip-threshold: '%s'");
+			break;
+		case OPT_PORT:
+			c->port_id = (uint16_t)parse_ulong(optarg, 65535, "bad --port: '%s'");
+			break;
+		case OPT_QUEUES:
+			c->nb_queues = (uint16_t)parse_ulong(optarg, HP_MAX_WORKERS, "bad --queues (1..16): '%s'");
+			if (c->nb_queues == 0)
+				die("bad --queues (1..16): '%s'", optarg);
+			break;
+		case OPT_QUIET:
+			c->quiet = true;
+			break;
+		case OPT_HELP:
+			hp_config_usage(stdout);
+			exit(0);
+		default:
+			die("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		die("unexpected argument '%s'", argv[optind]);
+}
+
+int hp_config_probe_pcap(struct hp_config *c, char *err, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc;
+
+	pcap_t *p = pcap_open_offline(c->pcap_file, perr);
+	if (p == NULL) {
+		snprintf(err, errlen, "cannot read capture '%s': %s", c->pcap_file, perr);
+		return -1;
+	}
+	c->linktype = pcap_datalink(p);
+	c->expected_frames = 0;
+	while ((rc = pcap_next_ex(p, &h, &data)) == 1)
+		c->expected_frames++;
+	/* A capture cut short (its last record truncated) is still worth reading:
+	 * say so once, and expect only the frames libpcap can return. */
+	if (rc == PCAP_ERROR)
+		fprintf(stderr, "hepprobe: warning: capture '%s' is damaged after frame %llu: %s\n",
+			c->pcap_file, (unsigned long long)c->expected_frames, pcap_geterr(p));
+	pcap_close(p);
+	return 0;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HP_CONFIG_H
+#define HP_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#define HP_MAX_WORKERS 16
+
+struct hp_config {
+	const char *pcap_file;        /* --pcap: replay a capture through net_pcap */
+	bool hep_enabled;             /* --hep given; otherwise print mode */
+	struct sockaddr_storage hep_addr;
+	socklen_t hep_addr_len;
+	const char *hep_text;         /* as given, for messages */
+	uint32_t node_id;
+	const char *node_name;
+	const char *auth_key;
+	uint8_t sip_ports[65536 / 8]; /* bitmap */
+	const char *metrics_file;
+	bool forward_bad_checksum;
+	uint32_t gzip_threshold;      /* 0 = never compress */
+	uint16_t port_id;             /* EAL mode: the DPDK port to read */
+	uint16_t nb_queues;
+	int linktype;                 /* pcap LINKTYPE_* of the input */
+	uint64_t expected_frames;     /* pcap mode: frames in the file */
+	bool quiet;                   /* no per-message lines, no report */
+};
+
+static inline bool hp_config_is_sip_port(const struct hp_config *c, uint16_t port)
+{
+	return (c->sip_ports[port >> 3] >> (port & 7)) & 1;
+}
+
+/* Parse hepprobe's own options (after EAL's). Exits 2 with one line on stderr
+ * on a bad argument, 0 after --help. */
+void hp_config_parse(struct hp_config *c, int argc, char **argv);
+void hp_config_usage(FILE *out);
+
+/* Read the capture's link type and frame count with libpcap (cold path).
+ * Returns 0, or -1 with a message in err. */
+int hp_config_probe_pcap(struct hp_config *c, char *err, size_t errlen);
+
+#endif

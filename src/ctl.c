@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "ctl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+
+#define METRICS_BUF (1 << 20)
+
+static bool workers_finished(const struct hp_ctl *ctl)
+{
+	for (unsigned i = 0; i < ctl->nb_workers; i++)
+		if (!ctl->workers[i]->finished)
+			return false;
+	return true;
+}
+
+void hp_ctl_run(struct hp_ctl *ctl)
+{
+	for (;;) {
+		/* Read the flag before draining, so nothing a worker queued
+		 * before finishing is left behind. */
+		bool done = workers_finished(ctl);
+		unsigned n = 0;
+		for (unsigned i = 0; i < ctl->nb_workers; i++)
+			n += hp_hep_tx_drain(ctl->tx, ctl->workers[i]->ring, ctl->hep_pool);
+		if (n > 0)
+			continue;
+		if (done)
+			return;
+		struct timespec ts = { 0, 100000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+void hp_ctl_totals(const struct hp_ctl *ctl, struct hp_counters *out)
+{
+	struct rte_eth_stats st;
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned i = 0; i < ctl->nb_workers; i++)
+		hp_metrics_sum(out, &ctl->workers[i]->ctr);
+	hp_metrics_sum(out, &ctl->tx->ctr);
+	if (rte_eth_stats_get(ctl->port_id, &st) == 0) {
+		out->v[HP_CTR_PORT_IMISSED] = st.imissed;
+		out->v[HP_CTR_PORT_IERRORS] = st.ierrors;
+		out->v[HP_CTR_PORT_NOMBUF] = st.rx_nombuf;
+	}
+}
+
+int hp_ctl_write_metrics(const char *path, const struct hp_counters *c)
+{
+	char tmp[4096];
+	char *buf = malloc(METRICS_BUF);
+	size_t n;
+	FILE *f;
+	int rc = -1;
+
+	if (buf == NULL)
+		return -1;
+	n = hp_metrics_render_prometheus(c, buf, METRICS_BUF);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (f != NULL && n > 0) {
+		if (fwrite(buf, 1, n, f) == n && fclose(f) == 0) {
+			f = NULL;
+			rc = rename(tmp, path);
+		}
+	}
+	if (f != NULL)
+		fclose(f);
+	if (rc != 0) {
+		fprintf(stderr, "hepprobe: cannot write metrics file '%s': %s\n", path, strerror(errno));
+		remove(tmp);
+	}
+	free(buf);
+	return rc;
+}
+
+void hp_ctl_report(FILE *out, const struct hp_counters *c)
+{
+	char *buf = malloc(METRICS_BUF);
+	if (buf == NULL)
+		return;
+	if (hp_metrics_render_report(c, buf, METRICS_BUF) > 0) {
+		fputs("\n== hepprobe end-of-run report ==\n", out);
+		fputs(buf, out);
+	}
+	free(buf);
+}

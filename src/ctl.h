@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HP_CTL_H
+#define HP_CTL_H
+
+#include "hep_tx.h"
+#include "worker.h"
+
+/* The control lcore: runs the sender until the workers are done (end of a
+ * capture, or a signal) and their rings are empty, then sums the per-lcore
+ * counters with the port's own. */
+struct hp_ctl {
+	struct hp_worker **workers;
+	unsigned nb_workers;
+	struct hp_hep_tx *tx;
+	struct rte_mempool *hep_pool;
+	uint16_t port_id;
+};
+
+void hp_ctl_run(struct hp_ctl *ctl);
+void hp_ctl_totals(const struct hp_ctl *ctl, struct hp_counters *out);
+/* Write Prometheus text atomically (temp file + rename). */
+int hp_ctl_write_metrics(const char *path, const struct hp_counters *c);
+void hp_ctl_report(FILE *out, const struct hp_counters *c);
+
+#endif

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* hepprobe: EAL and port set-up, workers on the worker lcores, the sender and
+ * control loop on the main lcore, counters and report at exit. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "hep_tx.h"
+#include "port.h"
+#include "worker.h"
+
+#define MBUF_COUNT 16383
+#define HEP_BUF_COUNT 8191
+#define RING_SIZE 8192
+
+static void fail(const char *msg)
+{
+	fprintf(stderr, "hepprobe: %s\n", msg);
+	exit(2);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	hp_stop = true;
+}
+
+/* EAL arguments for a machine without hugepages or NICs, used with --pcap
+ * when the caller gives none. */
+static int default_eal_args(char *argv0, char **out)
+{
+	static char *defaults[] = { "-l", "0-1", "--no-huge", "-m", "1024", "--no-pci",
+				    "--no-shconf", "--no-telemetry", "--log-level=*:warning" };
+	int n = 0;
+	out[n++] = argv0;
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		out[n++] = defaults[i];
+	/* On a single CPU, run both lcores on it rather than fail. */
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		out[1] = "--lcores";
+		out[2] = "0@0,1@0";
+	}
+	return n;
+}
+
+static struct hp_worker *worker_create(const struct hp_config *cfg, unsigned idx, unsigned lcore,
+				       const struct hp_sip_detector *det, struct rte_mempool *pool,
+				       uint16_t port_id)
+{
+	char name[32];
+	struct hp_worker *w = rte_zmalloc_socket("hp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+						 (int)rte_lcore_to_socket_id(lcore));
+	if (w == NULL)
+		fail("cannot allocate worker state: raise -m");
+	w->cfg = cfg;
+	w->sip_det = det;
+	w->sip_scratch = hp_sip_scratch_create(det);
+	w->gz = hp_hep_gz_create();
+	snprintf(name, sizeof(name), "hp_ring%u", idx);
+	w->ring = rte_ring_create(name, RING_SIZE, (int)rte_lcore_to_socket_id(lcore),
+				  RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->sip_scratch == NULL || w->gz == NULL || w->ring == NULL)
+		fail("cannot allocate worker scratch, gzip state or ring: raise -m");
+	w->hep_pool = pool;
+	w->port_id = port_id;
+	w->queue_id = (uint16_t)idx;
+	w->lcore_id = lcore;
+	w->backpressure = cfg->pcap_file != NULL;
+	w->ts_dynfield = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+	w->ts_dynflag = bit >= 0 ? 1ULL << bit : 0;
+	return w;
+}
+
+int main(int argc, char **argv)
+{
+	struct hp_config cfg;
+	char err[512];
+	char *eal_argv[32];
+	int eal_argc, our_argc;
+	char **our_argv;
+	int split = -1;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			split = i;
+			break;
+		}
+	if (split < 0) {
+		our_argc = argc;
+		our_argv = argv;
+		eal_argc = default_eal_args(argv[0], eal_argv);
+	} else {
+		if (split > (int)(sizeof(eal_argv) / sizeof(eal_argv[0])) - 1)
+			fail("too many EAL arguments");
+		for (int i = 0; i < split; i++)
+			eal_argv[i] = argv[i];
+		eal_argc = split;
+		our_argv = argv + split;
+		our_argv[0] = argv[0];
+		our_argc = argc - split;
+	}
+	hp_config_parse(&cfg, our_argc, our_argv);
+	if (split < 0 && cfg.pcap_file == NULL)
+		fail("no input: give --pcap FILE, or EAL arguments then -- [options] (see --help)");
+	if (cfg.pcap_file != NULL) {
+		if (hp_config_probe_pcap(&cfg, err, sizeof(err)) != 0)
+			fail(err);
+		cfg.nb_queues = 1;
+	} else {
+		cfg.linktype = 1;
+	}
+
+	if (rte_eal_init(eal_argc, eal_argv) < 0)
+		fail("DPDK EAL initialisation failed (see the EAL message above)");
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	hp_worker_clock_init();
+
+	if (cfg.pcap_file != NULL && hp_port_attach_pcap(cfg.pcap_file, &cfg.port_id, err, sizeof(err)) != 0)
+		fail(err);
+	if (rte_lcore_count() < 2)
+		fail("hepprobe needs two lcores (one sender, one worker): give -l 0-1 or --lcores");
+	if (rte_lcore_count() - 1 < cfg.nb_queues)
+		fail("fewer worker lcores than --queues: add lcores to -l");
+
+	struct rte_mempool *mbufs = rte_pktmbuf_pool_create("hp_mbuf", MBUF_COUNT, 256, 0,
+							    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	struct rte_mempool *heps = rte_mempool_create("hp_hep", HEP_BUF_COUNT, sizeof(struct hp_hep_buf),
+						      64, 0, NULL, NULL, NULL, NULL, (int)rte_socket_id(), 0);
+	if (mbufs == NULL || heps == NULL)
+		fail("cannot create the mbuf or HEP buffer pools: raise -m");
+	if (hp_port_start(cfg.port_id, cfg.nb_queues, mbufs, err, sizeof(err)) != 0)
+		fail(err);
+
+	struct hp_sip_detector *det = hp_sip_detector_create(err, sizeof(err));
+	if (det == NULL)
+		fail(err);
+
+	struct hp_hep_tx tx;
+	if (hp_hep_tx_open(&tx, &cfg, err, sizeof(err)) != 0)
+		fail(err);
+
+	struct hp_worker *workers[HP_MAX_WORKERS];
+	unsigned nb = 0, lcore;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (nb == cfg.nb_queues)
+			break;
+		workers[nb] = worker_create(&cfg, nb, lcore, det, heps, cfg.port_id);
+		nb++;
+	}
+	for (unsigned i = 0; i < nb; i++)
+		rte_eal_remote_launch(hp_worker_main, workers[i], workers[i]->lcore_id);
+
+	struct hp_ctl ctl = { workers, nb, &tx, heps, cfg.port_id };
+	hp_ctl_run(&ctl);
+	rte_eal_mp_wait_lcore();
+
+	struct hp_counters totals;
+	hp_ctl_totals(&ctl, &totals);
+	int rc = 0;
+	if (cfg.metrics_file != NULL && hp_ctl_write_metrics(cfg.metrics_file, &totals) != 0)
+		rc = 1;
+	if (!cfg.quiet)
+		hp_ctl_report(stdout, &totals);
+	fflush(stdout);
+
+	hp_hep_tx_close(&tx);
+	for (unsigned i = 0; i < nb; i++) {
+		hp_sip_scratch_destroy(workers[i]->sip_scratch);
+		hp_hep_gz_destroy(workers[i]->gz);
+		rte_ring_free(workers[i]->ring);
+		rte_free(workers[i]);
+	}
+	hp_sip_detector_destroy(det);
+	hp_port_stop(cfg.port_id);
+	rte_eal_cleanup();
+	return rc;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HP_WORKER_H
+#define HP_WORKER_H
+
+#include <stdbool.h>
+#include <rte_common.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "config.h"
+#include "hep/hep.h"
+#include "metrics/metrics.h"
+#include "sip/sip.h"
+
+/* A HEP message on its way from a worker to the sender. */
+#define HP_HEP_BUF_SIZE (16384 - 8)
+struct hp_hep_buf {
+	uint32_t len;
+	uint32_t pad;
+	uint8_t data[HP_HEP_BUF_SIZE];
+};
+
+/* Everything one worker lcore touches per packet lives here, on its own cache
+ * lines: counters, its ring to the sender, its Hyperscan scratch and gzip
+ * state, and a buffer to linearise chained mbufs. */
+struct hp_worker {
+	struct hp_counters ctr;
+	const struct hp_config *cfg;
+	const struct hp_sip_detector *sip_det;
+	struct hp_sip_scratch *sip_scratch;
+	struct hp_hep_gz *gz;
+	struct rte_ring *ring;        /* SP/SC: this worker -> sender */
+	struct rte_mempool *hep_pool; /* shared by all workers and the sender */
+	uint16_t port_id;
+	uint16_t queue_id;
+	unsigned lcore_id;
+	int ts_dynfield;              /* mbuf timestamp offset, -1 if none */
+	uint64_t ts_dynflag;
+	bool backpressure;            /* capture file: wait for the sender instead of dropping */
+	volatile bool finished;
+	uint8_t linear[65536] __rte_cache_aligned;
+	char json[4096];
+} __rte_cache_aligned;
+
+extern volatile bool hp_stop;
+
+/* lcore entry point; arg is a struct hp_worker. */
+int hp_worker_main(void *arg);
+
+/* Clock used when a PMD gives no capture timestamp: wall time derived from
+ * the TSC (no syscall per packet). */
+void hp_worker_clock_init(void);
+
+#endif
