@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HP_DEFAULT_GZIP_THRESHOLD 1200
 
 enum {
 	OPT_PCAP = 256,
@@ -22,10 +21,12 @@ enum {
 	OPT_SIP_PORTS,
 	OPT_METRICS_FILE,
 	OPT_FORWARD_BAD,
-	OPT_GZIP,
+	OPT_COMPRESS,
 	OPT_PORT,
 	OPT_QUEUES,
 	OPT_QUIET,
+	OPT_LOOP,
+	OPT_DURATION,
 	OPT_HELP,
 };
 
@@ -38,10 +39,12 @@ static const struct option options[] = {
 	{ "sip-ports", required_argument, NULL, OPT_SIP_PORTS },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 	{ "forward-bad-checksum", no_argument, NULL, OPT_FORWARD_BAD },
-	{ "gzip-threshold", required_argument, NULL, OPT_GZIP },
+	{ "compress-threshold", required_argument, NULL, OPT_COMPRESS },
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "queues", required_argument, NULL, OPT_QUEUES },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "loop", no_argument, NULL, OPT_LOOP },
+	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -60,6 +63,9 @@ void hp_config_usage(FILE *out)
 	      "                         Without EAL arguments hepprobe uses: -l 0-1 --no-huge\n"
 	      "                         -m 1024 --no-pci --no-shconf --no-telemetry\n"
 	      "  --port N               EAL mode: read DPDK port N (default 0) until SIGINT/SIGTERM\n"
+	      "  --loop                 replay the capture forever (net_pcap infinite_rx, for\n"
+	      "                         benchmarks; combine with --duration)\n"
+	      "  --duration S           stop after S seconds and report the packet rate\n"
 	      "  --queues N             RX queues (one worker lcore each; default 1)\n"
 	      "output:\n"
 	      "  --hep udp:HOST:PORT    send HEPv3 to this collector; without it, print one line\n"
@@ -67,8 +73,9 @@ void hp_config_usage(FILE *out)
 	      "  --node-id N            HEP capture agent id (chunk 0x0c; default 2001)\n"
 	      "  --node-name S          HEP node name (chunk 0x13)\n"
 	      "  --auth-key K           HEP authentication key (chunk 0x0e)\n"
-	      "  --gzip-threshold N     gzip payloads of N bytes or more (chunk 0x10); 0 = never\n"
-	      "                         (default 1200, so a message stays under a 1500-byte MTU)\n"
+	      "  --compress-threshold N zlib-compress payloads of N bytes or more into chunk 0x10,\n"
+	      "                         e.g. 1200 to stay under a 1500-byte MTU; default 0 = never:\n"
+	      "                         Kamailio sipcapture, heplify-server and sngrep ignore 0x10\n"
 	      "  --metrics-file F       write Prometheus text counters to F at exit\n"
 	      "  --quiet                no per-message lines and no end-of-run report\n"
 	      "classification:\n"
@@ -176,7 +183,6 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 	memset(c, 0, sizeof(*c));
 	c->node_id = 2001;
 	c->nb_queues = 1;
-	c->gzip_threshold = HP_DEFAULT_GZIP_THRESHOLD;
 	set_port(c, 5060);
 	set_port(c, 5061);
 
@@ -212,8 +218,8 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 		case OPT_FORWARD_BAD:
 			c->forward_bad_checksum = true;
 			break;
-		case OPT_GZIP:
-			c->gzip_threshold = (uint32_t)parse_ulong(optarg, 65535, "bad --gzip-threshold: '%s'");
+		case OPT_COMPRESS:
+			c->compress_threshold = (uint32_t)parse_ulong(optarg, 65535, "bad --compress-threshold: '%s'");
 			break;
 		case OPT_PORT:
 			c->port_id = (uint16_t)parse_ulong(optarg, 65535, "bad --port: '%s'");
@@ -222,6 +228,14 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 			c->nb_queues = (uint16_t)parse_ulong(optarg, HP_MAX_WORKERS, "bad --queues (1..16): '%s'");
 			if (c->nb_queues == 0)
 				die("bad --queues (1..16): '%s'", optarg);
+			break;
+		case OPT_LOOP:
+			c->loop = true;
+			break;
+		case OPT_DURATION:
+			c->duration_s = (uint32_t)parse_ulong(optarg, 86400 * 365, "bad --duration: '%s'");
+			if (c->duration_s == 0)
+				die("bad --duration: '%s'", optarg);
 			break;
 		case OPT_QUIET:
 			c->quiet = true;
@@ -235,6 +249,8 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s'", argv[optind]);
+	if (c->loop && (c->pcap_file == NULL || c->duration_s == 0))
+		die("--loop needs --pcap and --duration%s", "");
 }
 
 int hp_config_probe_pcap(struct hp_config *c, char *err, size_t errlen)

@@ -22,11 +22,13 @@ struct hp_config {
 	uint8_t sip_ports[65536 / 8]; /* bitmap */
 	const char *metrics_file;
 	bool forward_bad_checksum;
-	uint32_t gzip_threshold;      /* 0 = never compress */
+	uint32_t compress_threshold;      /* 0 = never compress */
 	uint16_t port_id;             /* EAL mode: the DPDK port to read */
 	uint16_t nb_queues;
 	int linktype;                 /* pcap LINKTYPE_* of the input */
 	uint64_t expected_frames;     /* pcap mode: frames in the file */
+	bool loop;                    /* replay the capture forever (benchmarks) */
+	uint32_t duration_s;          /* stop after this long; 0 = end of input or signal */
 	bool quiet;                   /* no per-message lines, no report */
 };
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 
@@ -14,14 +15,20 @@
 static bool workers_finished(const struct hp_ctl *ctl)
 {
 	for (unsigned i = 0; i < ctl->nb_workers; i++)
-		if (!ctl->workers[i]->finished)
+		if (!__atomic_load_n(&ctl->workers[i]->finished, __ATOMIC_ACQUIRE))
 			return false;
 	return true;
 }
 
 void hp_ctl_run(struct hp_ctl *ctl)
 {
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t deadline = ctl->duration_s ? rte_get_tsc_cycles() + ctl->duration_s * hz : 0;
+
+	ctl->start_tsc = rte_get_tsc_cycles();
 	for (;;) {
+		if (deadline != 0 && rte_get_tsc_cycles() >= deadline)
+			hp_stop = true;
 		/* Read the flag before draining, so nothing a worker queued
 		 * before finishing is left behind. */
 		bool done = workers_finished(ctl);
@@ -30,8 +37,10 @@ void hp_ctl_run(struct hp_ctl *ctl)
 			n += hp_hep_tx_drain(ctl->tx, ctl->workers[i]->ring, ctl->hep_pool);
 		if (n > 0)
 			continue;
-		if (done)
+		if (done) {
+			ctl->end_tsc = rte_get_tsc_cycles();
 			return;
+		}
 		struct timespec ts = { 0, 100000 };
 		nanosleep(&ts, NULL);
 	}
@@ -81,7 +90,7 @@ int hp_ctl_write_metrics(const char *path, const struct hp_counters *c)
 	return rc;
 }
 
-void hp_ctl_report(FILE *out, const struct hp_counters *c)
+void hp_ctl_report(FILE *out, const struct hp_ctl *ctl, const struct hp_counters *c)
 {
 	char *buf = malloc(METRICS_BUF);
 	if (buf == NULL)
@@ -91,4 +100,16 @@ void hp_ctl_report(FILE *out, const struct hp_counters *c)
 		fputs(buf, out);
 	}
 	free(buf);
+	hp_ctl_rate(out, ctl, c);
+}
+
+void hp_ctl_rate(FILE *out, const struct hp_ctl *ctl, const struct hp_counters *c)
+{
+	double secs = (double)(ctl->end_tsc - ctl->start_tsc) / (double)rte_get_tsc_hz();
+	uint64_t frames = c->v[HP_CTR_RX_FRAMES];
+	if (secs <= 0)
+		return;
+	fprintf(out, "rate: %llu frames in %.3f s = %.0f frames/s (%.1f ns/frame) with %u worker(s)\n",
+		(unsigned long long)frames, secs, (double)frames / secs,
+		frames ? secs * 1e9 / (double)frames * ctl->nb_workers : 0.0, ctl->nb_workers);
 }

@@ -77,7 +77,7 @@ static void print_message(const uint8_t *p, size_t len)
 				printf(" %u %.*s", sip.status, (int)sip.cseq_method.len, sip.cseq_method.p);
 		}
 	} else if (m.proto_type == HP_HEP_PROTO_SIP) {
-		printf(" (gzip %u bytes)", m.payload_len);
+		printf(" (compressed, %u bytes)", m.payload_len);
 	} else {
 		printf(" %.*s", (int)m.payload_len, (const char *)m.payload);
 	}

@@ -71,7 +71,7 @@ static struct hp_worker *worker_create(const struct hp_config *cfg, unsigned idx
 	w->ring = rte_ring_create(name, RING_SIZE, (int)rte_lcore_to_socket_id(lcore),
 				  RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (w->sip_scratch == NULL || w->gz == NULL || w->ring == NULL)
-		fail("cannot allocate worker scratch, gzip state or ring: raise -m");
+		fail("cannot allocate worker scratch, compression state or ring: raise -m");
 	w->hep_pool = pool;
 	w->port_id = port_id;
 	w->queue_id = (uint16_t)idx;
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	hp_worker_clock_init();
 
-	if (cfg.pcap_file != NULL && hp_port_attach_pcap(cfg.pcap_file, &cfg.port_id, err, sizeof(err)) != 0)
+	if (cfg.pcap_file != NULL && hp_port_attach_pcap(cfg.pcap_file, cfg.loop, &cfg.port_id, err, sizeof(err)) != 0)
 		fail(err);
 	if (rte_lcore_count() < 2)
 		fail("hepprobe needs two lcores (one sender, one worker): give -l 0-1 or --lcores");
@@ -163,7 +163,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < nb; i++)
 		rte_eal_remote_launch(hp_worker_main, workers[i], workers[i]->lcore_id);
 
-	struct hp_ctl ctl = { workers, nb, &tx, heps, cfg.port_id };
+	struct hp_ctl ctl = { workers, nb, &tx, heps, cfg.port_id, cfg.duration_s, 0, 0 };
 	hp_ctl_run(&ctl);
 	rte_eal_mp_wait_lcore();
 
@@ -173,7 +173,9 @@ int main(int argc, char **argv)
 	if (cfg.metrics_file != NULL && hp_ctl_write_metrics(cfg.metrics_file, &totals) != 0)
 		rc = 1;
 	if (!cfg.quiet)
-		hp_ctl_report(stdout, &totals);
+		hp_ctl_report(stdout, &ctl, &totals);
+	else if (cfg.duration_s != 0)
+		hp_ctl_rate(stdout, &ctl, &totals);
 	fflush(stdout);
 
 	hp_hep_tx_close(&tx);

@@ -2,12 +2,14 @@
 #ifndef HP_PORT_H
 #define HP_PORT_H
 
+#include <stdbool.h>
+
 #include <rte_mempool.h>
 
 #include "config.h"
 
 /* Create the net_pcap vdev for --pcap and return its port id. */
-int hp_port_attach_pcap(const char *file, uint16_t *port_id, char *err, size_t errlen);
+int hp_port_attach_pcap(const char *file, bool loop, uint16_t *port_id, char *err, size_t errlen);
 /* Configure nb_queues RX (and as many TX: some PMDs take only pairs) queues,
  * start the port, enable promiscuous mode. */
 int hp_port_start(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *mp, char *err,

@@ -98,9 +98,9 @@ static int hep_send(struct hp_worker *w, const struct hp_hep_msg *m)
 
 	if (b == NULL)
 		return HP_R_HEP_QUEUE_FULL;
-	n = hp_hep_encode(m, b->data, sizeof(b->data), w->gz, w->cfg->gzip_threshold);
+	n = hp_hep_encode(m, b->data, sizeof(b->data), w->gz, w->cfg->compress_threshold);
 	/* A message too large for a buffer may still fit compressed. */
-	if (n == 0 && w->cfg->gzip_threshold == 0)
+	if (n == 0 && w->cfg->compress_threshold == 0)
 		n = hp_hep_encode(m, b->data, sizeof(b->data), w->gz, 1);
 	if (n == 0) {
 		rte_mempool_put(w->hep_pool, b);
@@ -277,7 +277,7 @@ static void handle_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n
 static bool input_finished(const struct hp_worker *w)
 {
 	struct rte_eth_stats st;
-	if (w->cfg->pcap_file == NULL)
+	if (w->cfg->pcap_file == NULL || w->cfg->loop)
 		return false;
 	if (w->ctr.v[HP_CTR_RX_FRAMES] >= w->cfg->expected_frames)
 		return true;
@@ -300,6 +300,7 @@ int hp_worker_main(void *arg)
 		if (input_finished(w))
 			break;
 	}
-	w->finished = true;
+	/* Release: everything this worker queued is visible before the flag. */
+	__atomic_store_n(&w->finished, true, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -21,7 +21,7 @@ struct hp_hep_buf {
 };
 
 /* Everything one worker lcore touches per packet lives here, on its own cache
- * lines: counters, its ring to the sender, its Hyperscan scratch and gzip
+ * lines: counters, its ring to the sender, its Hyperscan scratch and compression
  * state, and a buffer to linearise chained mbufs. */
 struct hp_worker {
 	struct hp_counters ctr;
@@ -37,7 +37,7 @@ struct hp_worker {
 	int ts_dynfield;              /* mbuf timestamp offset, -1 if none */
 	uint64_t ts_dynflag;
 	bool backpressure;            /* capture file: wait for the sender instead of dropping */
-	volatile bool finished;
+	bool finished;                /* set once, with release ordering */
 	uint8_t linear[65536] __rte_cache_aligned;
 	char json[4096];
 } __rte_cache_aligned;
