@@ -12,6 +12,7 @@
 /* pcap LINKTYPE_* values the decoder accepts. */
 enum hp_linktype {
 	HP_LINK_ETHERNET = 1,
+	HP_LINK_DLT_RAW = 12,   /* raw IP as pcap_datalink() reports LINKTYPE_RAW (DLT_RAW) */
 	HP_LINK_RAW = 101,      /* raw IPv4/IPv6, version from the first nibble */
 	HP_LINK_LINUX_SLL = 113,
 	HP_LINK_IPV4 = 228,

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internet checksum (RFC 1071) and the UDP checksum verdict. */
+#include "csum/csum.h"
+
+#include <string.h>
+
+static const char *const verdict_labels[] = {
+#define HP_CSUM_LABEL(id, label) label,
+	HP_CSUM_VERDICTS(HP_CSUM_LABEL)
+#undef HP_CSUM_LABEL
+};
+
+const char *hp_csum_verdict_label(int verdict)
+{
+	if (verdict < 0 || verdict >= HP_CSUM_MAX)
+		return "unknown";
+	return verdict_labels[verdict];
+}
+
+uint16_t hp_csum_fold(uint64_t sum)
+{
+	/* 2^16 == 1 (mod 0xffff), so adding the high parts back in keeps the
+	 * value congruent; four rounds bring any 64-bit value below 0x10000. */
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+static inline uint32_t load32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint16_t load16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Sum of native-order 32-bit words. Each addend is below 2^32, so a 64-bit
+ * accumulator cannot overflow before 2^32 additions (16 GiB): no carry
+ * handling in the loop. gcc vectorises this plain loop (widening adds);
+ * on an AMD EPYC (Zen 4) it beat a four-accumulator unrolled loop and a
+ * 64-bit add-with-carry loop at 64, 200 and 1500 bytes, with and without
+ * -march=native. */
+static uint64_t sum_native(const uint8_t *p, size_t len)
+{
+	uint64_t s = 0;
+
+	for (; len >= 4; p += 4, len -= 4)
+		s += load32(p);
+	if (len >= 2) {
+		s += load16(p);
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		/* RFC 1071 §4.1: a trailing odd byte is the high-order byte of a
+		 * big-endian 16-bit word padded with zero. In native order that is
+		 * the byte at the lowest address of a 16-bit load. */
+		uint8_t last[2] = { p[0], 0 };
+
+		s += load16(last);
+	}
+	return s;
+}
+
+uint64_t hp_csum_add(const void *p, size_t len, uint64_t sum)
+{
+	/* RFC 1071 §2(B): the one's-complement sum is byte-order independent,
+	 * so sum in native order and swap the folded 16 bits once. The result
+	 * is returned in network (big-endian word) order so that callers can
+	 * add their own host-order 16-bit values to it. */
+	uint16_t folded = hp_csum_fold(sum_native(p, len));
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	folded = (uint16_t)(folded << 8 | folded >> 8);
+#endif
+	return sum + folded;
+}
+
+/* Verdict once the pseudo-header sum is known (same for both IP versions). */
+static enum hp_csum_verdict verdict(uint64_t pseudo, const uint8_t *udp, size_t udp_len)
+{
+	uint16_t stored = hp_get_be16(udp + 6);
+
+	/* RFC 768: the sum over pseudo-header and datagram, checksum field
+	 * included, is all ones when the checksum is right. A computed 0 is
+	 * transmitted as 0xffff, which verifies the same way. */
+	if (hp_csum_fold(hp_csum_add(udp, udp_len, pseudo)) == 0xffff)
+		return HP_CSUM_OK;
+	/* With TX checksum offload (Linux CHECKSUM_PARTIAL) the stack leaves
+	 * the folded, uncomplemented pseudo-header sum in the field for the NIC
+	 * to finish; a capture on the sending host sees it as is. Captures
+	 * checked (sip_b2bua_pcmu_flatline_offload.pcap: 1399 IPv4 + 6 IPv6
+	 * datagrams; rtp_pcmu_rfc2833_sll.pcap: 974) all store exactly this
+	 * value, never its complement, so only this form is accepted. */
+	if (stored == hp_csum_fold(pseudo))
+		return HP_CSUM_OFFLOAD_PARTIAL;
+	return HP_CSUM_BAD;
+}
+
+/* Length and presence checks common to both IP versions; returns
+ * HP_CSUM_MAX when the datagram can be summed. */
+static enum hp_csum_verdict check_length(const uint8_t *udp, size_t ip_l4_len, size_t cap,
+					 uint16_t *udp_len)
+{
+	if (ip_l4_len < 8)
+		return HP_CSUM_BAD_LENGTH;
+	if (cap < 8)
+		return HP_CSUM_TRUNCATED;
+	*udp_len = hp_get_be16(udp + 4);
+	if (*udp_len < 8 || *udp_len > ip_l4_len)
+		return HP_CSUM_BAD_LENGTH;
+	if (cap < *udp_len)
+		return HP_CSUM_TRUNCATED;
+	return HP_CSUM_MAX;
+}
+
+enum hp_csum_verdict hp_csum_udp4(const uint8_t src[4], const uint8_t dst[4],
+				  const uint8_t *udp, size_t ip_l4_len, size_t cap)
+{
+	uint16_t udp_len = 0;
+	enum hp_csum_verdict v = check_length(udp, ip_l4_len, cap, &udp_len);
+
+	if (v != HP_CSUM_MAX)
+		return v;
+	/* RFC 768: a zero field means the sender computed no checksum. */
+	if (hp_get_be16(udp + 6) == 0)
+		return HP_CSUM_ZERO_IPV4;
+
+	/* RFC 768 pseudo-header: source, destination, zero, protocol, UDP length. */
+	uint64_t pseudo = hp_csum_add(src, 4, 0);
+	pseudo = hp_csum_add(dst, 4, pseudo);
+	pseudo += 17u + udp_len;
+	return verdict(pseudo, udp, udp_len);
+}
+
+enum hp_csum_verdict hp_csum_udp6(const uint8_t src[16], const uint8_t dst[16],
+				  const uint8_t *udp, size_t ip_l4_len, size_t cap)
+{
+	uint16_t udp_len = 0;
+	enum hp_csum_verdict v = check_length(udp, ip_l4_len, cap, &udp_len);
+
+	if (v != HP_CSUM_MAX)
+		return v;
+	/* RFC 8200 §8.1: the UDP checksum is mandatory over IPv6; a receiver
+	 * discards a datagram whose field is zero. */
+	if (hp_get_be16(udp + 6) == 0)
+		return HP_CSUM_ZERO_IPV6;
+
+	/* RFC 8200 §8.1 pseudo-header: source, destination, 32-bit upper-layer
+	 * length, three zero bytes, next header. The length fits 16 bits here. */
+	uint64_t pseudo = hp_csum_add(src, 16, 0);
+	pseudo = hp_csum_add(dst, 16, pseudo);
+	pseudo += 17u + udp_len;
+	return verdict(pseudo, udp, udp_len);
+}
