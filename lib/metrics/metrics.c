@@ -16,6 +16,20 @@ static const char *const scalar_helps[] = {
 #undef HP_SCALAR_HELP
 };
 
+static const char *const gauge_names[] = {
+#define HP_GAUGE_NAME(id, name, help) name,
+	HP_METRIC_GAUGES(HP_GAUGE_NAME)
+#undef HP_GAUGE_NAME
+};
+
+static const char *const gauge_helps[] = {
+#define HP_GAUGE_HELP(id, name, help) help,
+	HP_METRIC_GAUGES(HP_GAUGE_HELP)
+#undef HP_GAUGE_HELP
+};
+
+#define GAUGE_BASE HP_ARRAY_LEN(scalar_names)
+
 static const char *const delivery_labels[] = {
 #define HP_DELIVERY_LABEL(id, label) label,
 	HP_DELIVERY_KINDS(HP_DELIVERY_LABEL)
@@ -76,6 +90,9 @@ uint64_t hp_metrics_get(const struct hp_counters *c, const char *name, const cha
 		for (size_t i = 0; i < HP_ARRAY_LEN(scalar_names); i++)
 			if (strcmp(scalar_names[i], name) == 0)
 				return c->v[i];
+		for (size_t i = 0; i < HP_ARRAY_LEN(gauge_names); i++)
+			if (strcmp(gauge_names[i], name) == 0)
+				return c->v[GAUGE_BASE + i];
 		return 0;
 	}
 	for (size_t f = 0; f < HP_ARRAY_LEN(families); f++) {
@@ -124,6 +141,11 @@ size_t hp_metrics_render_prometheus(const struct hp_counters *c, char *buf, size
 			   scalar_helps[i], scalar_names[i], scalar_names[i],
 			   (unsigned long long)c->v[i]);
 	}
+	for (size_t i = 0; i < HP_ARRAY_LEN(gauge_names); i++) {
+		out_printf(&o, "# HELP %s %s\n# TYPE %s gauge\n%s %llu\n", gauge_names[i],
+			   gauge_helps[i], gauge_names[i], gauge_names[i],
+			   (unsigned long long)c->v[GAUGE_BASE + i]);
+	}
 	for (size_t f = 0; f < HP_ARRAY_LEN(families); f++) {
 		const struct family *fam = &families[f];
 		out_printf(&o, "# HELP %s %s\n# TYPE %s counter\n", fam->name, fam->help, fam->name);
@@ -146,6 +168,8 @@ size_t hp_metrics_render_report(const struct hp_counters *c, char *buf, size_t c
 	out_printf(&o, "%-58s %14s\n", "counter", "value");
 	for (size_t i = 0; i < HP_ARRAY_LEN(scalar_names); i++)
 		out_printf(&o, "%-58s %14llu\n", scalar_names[i], (unsigned long long)c->v[i]);
+	for (size_t i = 0; i < HP_ARRAY_LEN(gauge_names); i++)
+		out_printf(&o, "%-58s %14llu\n", gauge_names[i], (unsigned long long)c->v[GAUGE_BASE + i]);
 	for (size_t f = 0; f < HP_ARRAY_LEN(families); f++) {
 		const struct family *fam = &families[f];
 		for (int i = 0; i < fam->count; i++) {

@@ -23,7 +23,26 @@
 	X(HEP_SEND_ERRORS, "hepprobe_hep_send_errors_total", "HEP messages the collector socket refused (collector down, buffer full)") \
 	X(PORT_IMISSED, "hepprobe_port_imissed_total", "Frames the port dropped because the worker was too slow (NIC counter)") \
 	X(PORT_IERRORS, "hepprobe_port_ierrors_total", "Erroneous frames the port received") \
-	X(PORT_NOMBUF, "hepprobe_port_rx_nombuf_total", "Frames the port dropped for lack of mbufs")
+	X(PORT_NOMBUF, "hepprobe_port_rx_nombuf_total", "Frames the port dropped for lack of mbufs") \
+	X(STREAMS, "hepprobe_rtp_streams_total", "RTP streams seen (announced by SDP or found heuristically)") \
+	X(STREAMS_EXPIRED, "hepprobe_rtp_streams_expired_total", "RTP streams ended by inactivity") \
+	X(STREAMS_FLAT, "hepprobe_rtp_streams_flatline_total", "RTP streams flagged as a flat line (or constant payload)") \
+	X(RTP_LOST, "hepprobe_rtp_lost_packets_total", "RTP packets lost (RFC 3550 expected - received, ended streams)") \
+	X(RTCP_PACKETS, "hepprobe_rtcp_packets_total", "RTCP compound packets parsed") \
+	X(DIALOGS, "hepprobe_dialogs_total", "SIP dialogs (Call-IDs) tracked") \
+	X(DIALOGS_EXPIRED, "hepprobe_dialogs_expired_total", "Dialogs ended by BYE grace or inactivity") \
+	X(DIALOG_TABLE_FULL, "hepprobe_dialog_table_full_total", "SIP messages whose dialog could not be tracked: table full") \
+	X(ENDPOINT_TABLE_FULL, "hepprobe_media_endpoint_table_full_total", "SDP media endpoints not learned: table full") \
+	X(SDP_MALFORMED, "hepprobe_sdp_malformed_total", "SDP bodies that did not parse") \
+	X(MEDIA_EVENTS, "hepprobe_media_events_total", "Media events emitted (flatline, low_level, no_rtp, stream_end)") \
+	X(MEDIA_REPORTS, "hepprobe_media_reports_total", "Per-stream QoS reports emitted (HEP type 34)")
+
+/* Gauges: HP_GAUGE(ID, "metric_name", "help"); each lcore sets its own value
+ * and the sum is exported. */
+#define HP_METRIC_GAUGES(X) \
+	X(STREAMS_ACTIVE, "hepprobe_rtp_streams_active", "RTP streams being measured now") \
+	X(DIALOGS_ACTIVE, "hepprobe_dialogs_active", "SIP dialogs being tracked now") \
+	X(TABLE_BYTES, "hepprobe_media_table_bytes", "Bytes of the stream, endpoint and dialog tables (fixed at start-up)")
 
 /* What a frame became when it was not dropped. */
 #define HP_DELIVERY_KINDS(X) \
@@ -44,6 +63,7 @@ enum hp_delivery {
 enum hp_ctr {
 #define HP_SCALAR_ENUM(id, name, help) HP_CTR_##id,
 	HP_METRIC_SCALARS(HP_SCALAR_ENUM)
+	HP_METRIC_GAUGES(HP_SCALAR_ENUM)
 #undef HP_SCALAR_ENUM
 	HP_CTR_DROP_BASE,
 	HP_CTR_CSUM_BASE = HP_CTR_DROP_BASE + HP_R_MAX,
