@@ -59,12 +59,13 @@ static void open(struct hp_json *j, const char *key, char c)
 		j->overflow = true;
 		return;
 	}
+	j->closer[j->depth] = c == '{' ? '}' : ']';
 	j->need_comma[j->depth++] = false;
 }
 
 static void close(struct hp_json *j, char c)
 {
-	if (j->depth == 0) {
+	if (j->depth == 0 || j->closer[j->depth - 1] != c) {
 		j->overflow = true;
 		return;
 	}
@@ -134,7 +135,12 @@ void hp_json_fixed(struct hp_json *j, const char *key, int64_t v, unsigned decim
 	size_t n = 0;
 	uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 	uint64_t scale = 1;
-	for (unsigned i = 0; i < decimals && i < 18; i++)
+	/* 10^19 is the largest power of ten in a uint64_t. */
+	if (decimals > 19) {
+		j->overflow = true;
+		return;
+	}
+	for (unsigned i = 0; i < decimals; i++)
 		scale *= 10;
 	if (v < 0)
 		b[n++] = '-';

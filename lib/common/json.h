@@ -17,6 +17,7 @@ struct hp_json {
 	bool overflow;
 	uint8_t depth;
 	bool need_comma[HP_JSON_MAX_DEPTH];
+	char closer[HP_JSON_MAX_DEPTH];  /* '}' or ']' expected at each level */
 };
 
 void hp_json_init(struct hp_json *j, char *buf, size_t cap);
@@ -30,12 +31,12 @@ void hp_json_str(struct hp_json *j, const char *key, const char *s, size_t len);
 void hp_json_cstr(struct hp_json *j, const char *key, const char *s);
 void hp_json_u64(struct hp_json *j, const char *key, uint64_t v);
 void hp_json_i64(struct hp_json *j, const char *key, int64_t v);
-/* Fixed-point number with `decimals` digits after the point: v / 10^decimals. */
+/* Fixed-point number with `decimals` (0..19) digits after the point: v / 10^decimals. */
 void hp_json_fixed(struct hp_json *j, const char *key, int64_t v, unsigned decimals);
 void hp_json_bool(struct hp_json *j, const char *key, bool v);
 /* "0x1234abcd" */
 void hp_json_hex32(struct hp_json *j, const char *key, uint32_t v);
-/* "192.0.2.1:5060" or "[2001:db8::1]:5060"; family 4 or 6. */
+/* "192.0.2.1:5060" or "[2001:db8::1]:5060"; family 6 is IPv6, any other IPv4. */
 void hp_json_endpoint(struct hp_json *j, const char *key, int family, const uint8_t *addr,
 		      uint16_t port);
 /* Returns the document length (NUL-terminated in buf) or 0 on overflow or

@@ -36,21 +36,42 @@ static const char *const delivery_labels[] = {
 #undef HP_DELIVERY_LABEL
 };
 
-static const char *delivery_label(int i) { return delivery_labels[i]; }
+/* Label value of slot i of a family, or NULL when the slot is not exported.
+ * tmp is the caller's scratch for labels that are formatted (status codes),
+ * so rendering from two threads at once is safe. */
+typedef const char *(*label_fn)(int i, char tmp[8]);
 
-static const char *drop_label(int i) { return i == HP_R_OK ? NULL : hp_reason_label(i); }
+static const char *delivery_label(int i, char tmp[8])
+{
+	(void)tmp;
+	return delivery_labels[i];
+}
 
-static const char *method_label(int i) { return i == HP_SIP_NONE ? NULL : hp_sip_method_name(i); }
+static const char *drop_label(int i, char tmp[8])
+{
+	(void)tmp;
+	return i == HP_R_OK ? NULL : hp_reason_label(i);
+}
 
-static const char *status_label(int i)
+static const char *csum_label(int i, char tmp[8])
+{
+	(void)tmp;
+	return hp_csum_verdict_label(i);
+}
+
+static const char *method_label(int i, char tmp[8])
+{
+	(void)tmp;
+	return i == HP_SIP_NONE ? NULL : hp_sip_method_name(i);
+}
+
+static const char *status_label(int i, char tmp[8])
 {
 	/* Status codes are their own label; 100..699 only. */
-	static char text[HP_SIP_STATUS_MAX][4];
 	if (i < 100 || i >= HP_SIP_STATUS_MAX)
 		return NULL;
-	if (text[i][0] == '\0')
-		snprintf(text[i], sizeof(text[i]), "%d", i);
-	return text[i];
+	snprintf(tmp, 8, "%d", i);
+	return tmp;
 }
 
 /* A labelled family: base index, size, label name, and a function that gives
@@ -61,7 +82,7 @@ struct family {
 	const char *label;
 	int base;
 	int count;
-	const char *(*label_of)(int);
+	label_fn label_of;
 	int skip_zero; /* sparse families print only non-zero slots */
 };
 
@@ -69,7 +90,7 @@ static const struct family families[] = {
 	{ "hepprobe_drops_total", "Frames not delivered as HEP or into a statistic, by reason",
 	  "reason", HP_CTR_DROP_BASE, HP_R_MAX, drop_label, 0 },
 	{ "hepprobe_udp_checksum_total", "UDP checksum verdicts (RFC 768, pseudo-header included), one per datagram",
-	  "result", HP_CTR_CSUM_BASE, HP_CSUM_MAX, hp_csum_verdict_label, 0 },
+	  "result", HP_CTR_CSUM_BASE, HP_CSUM_MAX, csum_label, 0 },
 	{ "hepprobe_delivered_total", "Frames delivered, by what they became",
 	  "kind", HP_CTR_DELIVERED_BASE, HP_DELIVERED_MAX, delivery_label, 0 },
 	{ "hepprobe_sip_requests_total", "SIP requests parsed, by method",
@@ -100,7 +121,8 @@ uint64_t hp_metrics_get(const struct hp_counters *c, const char *name, const cha
 		if (strcmp(fam->name, name) != 0)
 			continue;
 		for (int i = 0; i < fam->count; i++) {
-			const char *l = fam->label_of(i);
+			char tmp[8];
+			const char *l = fam->label_of(i, tmp);
 			if (l != NULL && strcmp(l, label) == 0)
 				return c->v[fam->base + i];
 		}
@@ -150,7 +172,8 @@ size_t hp_metrics_render_prometheus(const struct hp_counters *c, char *buf, size
 		const struct family *fam = &families[f];
 		out_printf(&o, "# HELP %s %s\n# TYPE %s counter\n", fam->name, fam->help, fam->name);
 		for (int i = 0; i < fam->count; i++) {
-			const char *l = fam->label_of(i);
+			char tmp[8];
+			const char *l = fam->label_of(i, tmp);
 			uint64_t v = c->v[fam->base + i];
 			if (l == NULL || (fam->skip_zero && v == 0))
 				continue;
@@ -173,7 +196,8 @@ size_t hp_metrics_render_report(const struct hp_counters *c, char *buf, size_t c
 	for (size_t f = 0; f < HP_ARRAY_LEN(families); f++) {
 		const struct family *fam = &families[f];
 		for (int i = 0; i < fam->count; i++) {
-			const char *l = fam->label_of(i);
+			char tmp[8];
+			const char *l = fam->label_of(i, tmp);
 			uint64_t v = c->v[fam->base + i];
 			char key[128];
 			if (l == NULL || v == 0)

@@ -92,7 +92,8 @@ uint64_t hp_metrics_get(const struct hp_counters *c, const char *name, const cha
  * length written, or 0 when buf is too small. */
 size_t hp_metrics_render_prometheus(const struct hp_counters *c, char *buf, size_t cap);
 
-/* Render the human end-of-run table: non-zero counters only, grouped. */
+/* Render the human end-of-run table: every scalar and gauge, labelled
+ * entries only when non-zero. */
 size_t hp_metrics_render_report(const struct hp_counters *c, char *buf, size_t cap);
 
 #endif
