@@ -26,6 +26,10 @@ enum {
 	OPT_QUEUES,
 	OPT_QUIET,
 	OPT_LOOP,
+	OPT_MAX_STREAMS,
+	OPT_MAX_DIALOGS,
+	OPT_FLAT_MS,
+	OPT_NO_HEURISTIC,
 	OPT_DURATION,
 	OPT_HELP,
 };
@@ -44,6 +48,10 @@ static const struct option options[] = {
 	{ "queues", required_argument, NULL, OPT_QUEUES },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "loop", no_argument, NULL, OPT_LOOP },
+	{ "max-streams", required_argument, NULL, OPT_MAX_STREAMS },
+	{ "max-dialogs", required_argument, NULL, OPT_MAX_DIALOGS },
+	{ "flat-ms", required_argument, NULL, OPT_FLAT_MS },
+	{ "no-heuristic-rtp", no_argument, NULL, OPT_NO_HEURISTIC },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -84,6 +92,12 @@ void hp_config_usage(FILE *out)
 	      "  --forward-bad-checksum also forward SIP whose UDP checksum is bad (or zero over\n"
 	      "                         IPv6) as SIP; by default it is reported as a HEP type-100\n"
 	      "                         event only, because the receiving host drops it\n"
+	      "media:\n"
+	      "  --max-streams N        RTP streams measured at once per worker (default 16384;\n"
+	      "                         ~0.6 KB each, allocated at start-up; a full table is counted)\n"
+	      "  --max-dialogs N        SIP dialogs tracked at once per worker (default 8192; ~2 KB each)\n"
+	      "  --flat-ms MS           flat waveform this long flags a stream (default 2000)\n"
+	      "  --no-heuristic-rtp     measure only RTP that SDP announced\n"
 	      "  --help                 this text\n",
 	      out);
 }
@@ -183,6 +197,10 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 	memset(c, 0, sizeof(*c));
 	c->node_id = 2001;
 	c->nb_queues = 1;
+	c->max_streams = 16384;
+	c->max_dialogs = 8192;
+	c->flat_ms = 2000;
+	c->heuristic_rtp = true;
 	set_port(c, 5060);
 	set_port(c, 5061);
 
@@ -236,6 +254,24 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 			c->duration_s = (uint32_t)parse_ulong(optarg, 86400 * 365, "bad --duration: '%s'");
 			if (c->duration_s == 0)
 				die("bad --duration: '%s'", optarg);
+			break;
+		case OPT_MAX_STREAMS:
+			c->max_streams = (uint32_t)parse_ulong(optarg, 1u << 24, "bad --max-streams (1..16777216): '%s'");
+			if (c->max_streams == 0)
+				die("bad --max-streams (1..16777216): '%s'", optarg);
+			break;
+		case OPT_MAX_DIALOGS:
+			c->max_dialogs = (uint32_t)parse_ulong(optarg, 1u << 24, "bad --max-dialogs (1..16777216): '%s'");
+			if (c->max_dialogs == 0)
+				die("bad --max-dialogs (1..16777216): '%s'", optarg);
+			break;
+		case OPT_FLAT_MS:
+			c->flat_ms = (uint32_t)parse_ulong(optarg, 3600000, "bad --flat-ms: '%s'");
+			if (c->flat_ms < 100)
+				die("--flat-ms below 100 ms would flag ordinary pauses: '%s'", optarg);
+			break;
+		case OPT_NO_HEURISTIC:
+			c->heuristic_rtp = false;
 			break;
 		case OPT_QUIET:
 			c->quiet = true;

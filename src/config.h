@@ -29,6 +29,10 @@ struct hp_config {
 	uint64_t expected_frames;     /* pcap mode: frames in the file */
 	bool loop;                    /* replay the capture forever (benchmarks) */
 	uint32_t duration_s;          /* stop after this long; 0 = end of input or signal */
+	uint32_t max_streams;         /* per worker */
+	uint32_t max_dialogs;         /* per worker */
+	uint32_t flat_ms;
+	bool heuristic_rtp;
 	bool quiet;                   /* no per-message lines, no report */
 };
 

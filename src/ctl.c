@@ -25,7 +25,6 @@ void hp_ctl_run(struct hp_ctl *ctl)
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t deadline = ctl->duration_s ? rte_get_tsc_cycles() + ctl->duration_s * hz : 0;
 
-	ctl->start_tsc = rte_get_tsc_cycles();
 	for (;;) {
 		if (deadline != 0 && rte_get_tsc_cycles() >= deadline)
 			hp_stop = true;
@@ -100,7 +99,20 @@ void hp_ctl_report(FILE *out, const struct hp_ctl *ctl, const struct hp_counters
 		fputs(buf, out);
 	}
 	free(buf);
+	hp_ctl_calls(out, ctl);
 	hp_ctl_rate(out, ctl, c);
+}
+
+void hp_ctl_calls(FILE *out, const struct hp_ctl *ctl)
+{
+	char *buf = malloc(METRICS_BUF);
+	if (buf == NULL)
+		return;
+	fputs("\n== calls ==\n", out);
+	for (unsigned i = 0; i < ctl->nb_workers; i++)
+		if (hp_media_render_calls(ctl->workers[i]->media, buf, METRICS_BUF) > 0)
+			fputs(buf, out);
+	free(buf);
 }
 
 void hp_ctl_rate(FILE *out, const struct hp_ctl *ctl, const struct hp_counters *c)

@@ -15,7 +15,7 @@ struct hp_ctl {
 	struct rte_mempool *hep_pool;
 	uint16_t port_id;
 	uint32_t duration_s;     /* stop the workers after this long; 0 = never */
-	uint64_t start_tsc;
+	uint64_t start_tsc;      /* when the workers were launched */
 	uint64_t end_tsc;
 };
 
@@ -24,6 +24,8 @@ void hp_ctl_totals(const struct hp_ctl *ctl, struct hp_counters *out);
 /* Write Prometheus text atomically (temp file + rename). */
 int hp_ctl_write_metrics(const char *path, const struct hp_counters *c);
 void hp_ctl_report(FILE *out, const struct hp_ctl *ctl, const struct hp_counters *c);
+/* The call view: per call, both directions' verdicts. */
+void hp_ctl_calls(FILE *out, const struct hp_ctl *ctl);
 /* One line: frames, seconds, frames/s and ns/frame per worker. */
 void hp_ctl_rate(FILE *out, const struct hp_ctl *ctl, const struct hp_counters *c);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -72,6 +73,15 @@ static struct hp_worker *worker_create(const struct hp_config *cfg, unsigned idx
 				  RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (w->sip_scratch == NULL || w->gz == NULL || w->ring == NULL)
 		fail("cannot allocate worker scratch, compression state or ring: raise -m");
+	struct hp_media_cfg mcfg;
+	hp_media_cfg_defaults(&mcfg);
+	mcfg.max_streams = cfg->max_streams;
+	mcfg.max_dialogs = cfg->max_dialogs;
+	mcfg.flat_ms = cfg->flat_ms;
+	mcfg.heuristic_rtp = cfg->heuristic_rtp;
+	w->media = hp_media_create(&mcfg, &w->ctr, hp_worker_media_sink, w);
+	if (w->media == NULL)
+		fail("cannot allocate the stream and dialog tables: lower --max-streams/--max-dialogs");
 	w->hep_pool = pool;
 	w->port_id = port_id;
 	w->queue_id = (uint16_t)idx;
@@ -126,7 +136,6 @@ int main(int argc, char **argv)
 		fail("DPDK EAL initialisation failed (see the EAL message above)");
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	hp_worker_clock_init();
 
 	if (cfg.pcap_file != NULL && hp_port_attach_pcap(cfg.pcap_file, cfg.loop, &cfg.port_id, err, sizeof(err)) != 0)
 		fail(err);
@@ -135,12 +144,16 @@ int main(int argc, char **argv)
 	if (rte_lcore_count() - 1 < cfg.nb_queues)
 		fail("fewer worker lcores than --queues: add lcores to -l");
 
-	struct rte_mempool *mbufs = rte_pktmbuf_pool_create("hp_mbuf", MBUF_COUNT, 256, 0,
+	/* --loop preloads the whole capture into mbufs (net_pcap infinite_rx). */
+	unsigned nb_mbufs = MBUF_COUNT;
+	if (cfg.loop)
+		nb_mbufs += (unsigned)cfg.expected_frames;
+	struct rte_mempool *mbufs = rte_pktmbuf_pool_create("hp_mbuf", nb_mbufs, 256, 0,
 							    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	struct rte_mempool *heps = rte_mempool_create("hp_hep", HEP_BUF_COUNT, sizeof(struct hp_hep_buf),
 						      64, 0, NULL, NULL, NULL, NULL, (int)rte_socket_id(), 0);
 	if (mbufs == NULL || heps == NULL)
-		fail("cannot create the mbuf or HEP buffer pools: raise -m");
+		fail("cannot create the mbuf or HEP buffer pools: raise -m (EAL memory)");
 	if (hp_port_start(cfg.port_id, cfg.nb_queues, mbufs, err, sizeof(err)) != 0)
 		fail(err);
 
@@ -160,10 +173,10 @@ int main(int argc, char **argv)
 		workers[nb] = worker_create(&cfg, nb, lcore, det, heps, cfg.port_id);
 		nb++;
 	}
+	struct hp_ctl ctl = { workers, nb, &tx, heps, cfg.port_id, cfg.duration_s, rte_get_tsc_cycles(), 0 };
 	for (unsigned i = 0; i < nb; i++)
 		rte_eal_remote_launch(hp_worker_main, workers[i], workers[i]->lcore_id);
 
-	struct hp_ctl ctl = { workers, nb, &tx, heps, cfg.port_id, cfg.duration_s, 0, 0 };
 	hp_ctl_run(&ctl);
 	rte_eal_mp_wait_lcore();
 
@@ -182,6 +195,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < nb; i++) {
 		hp_sip_scratch_destroy(workers[i]->sip_scratch);
 		hp_hep_gz_destroy(workers[i]->gz);
+		hp_media_destroy(workers[i]->media);
 		rte_ring_free(workers[i]->ring);
 		rte_free(workers[i]);
 	}

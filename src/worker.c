@@ -18,28 +18,30 @@
 #include "net/net.h"
 
 #define BURST 32
+/* Media timers run on capture time, checked this often. */
+#define TICK_US 10000
 
 volatile bool hp_stop;
 
-static uint64_t clock_base_us;
-static uint64_t clock_base_tsc;
-static uint64_t clock_hz;
-
-void hp_worker_clock_init(void)
+/* Wall time for frames a PMD does not stamp. CLOCK_REALTIME is answered by
+ * the vDSO on Linux (no kernel entry) and read once per burst. It follows NTP;
+ * a TSC extrapolation does not (DPDK's TSC rate estimate is off by 0.15 % on
+ * some VMs: 5 s an hour). */
+static uint64_t wall_now_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	clock_base_tsc = rte_get_tsc_cycles();
-	clock_base_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-	clock_hz = rte_get_tsc_hz();
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static uint64_t frame_time_us(const struct hp_worker *w, const struct rte_mbuf *m)
+/* The capture time the PMD put in the mbuf, else the burst's wall time. */
+static uint64_t frame_time_us(const struct hp_worker *w, const struct rte_mbuf *m, uint64_t *wall)
 {
 	if (w->ts_dynfield >= 0 && (m->ol_flags & w->ts_dynflag))
 		return *RTE_MBUF_DYNFIELD(m, w->ts_dynfield, const uint64_t *);
-	uint64_t d = rte_get_tsc_cycles() - clock_base_tsc;
-	return clock_base_us + d / clock_hz * 1000000u + d % clock_hz * 1000000u / clock_hz;
+	if (*wall == 0)
+		*wall = wall_now_us();
+	return *wall;
 }
 
 /* Take a HEP buffer; on a capture file wait for the sender, live drop. */
@@ -47,7 +49,7 @@ static struct hp_hep_buf *buf_get(struct hp_worker *w)
 {
 	void *b;
 	while (rte_mempool_get(w->hep_pool, &b) != 0) {
-		if (!w->backpressure || hp_stop)
+		if (!w->flushing && (!w->backpressure || hp_stop))
 			return NULL;
 		rte_pause();
 	}
@@ -57,7 +59,7 @@ static struct hp_hep_buf *buf_get(struct hp_worker *w)
 static bool buf_put(struct hp_worker *w, struct hp_hep_buf *b)
 {
 	while (rte_ring_sp_enqueue(w->ring, b) != 0) {
-		if (!w->backpressure || hp_stop) {
+		if (!w->flushing && (!w->backpressure || hp_stop)) {
 			rte_mempool_put(w->hep_pool, b);
 			return false;
 		}
@@ -98,9 +100,11 @@ static int hep_send(struct hp_worker *w, const struct hp_hep_msg *m)
 
 	if (b == NULL)
 		return HP_R_HEP_QUEUE_FULL;
-	n = hp_hep_encode(m, b->data, sizeof(b->data), w->gz, w->cfg->compress_threshold);
+	/* Threshold 0 means never compress (the encoder would read it as "always"). */
+	n = hp_hep_encode(m, b->data, sizeof(b->data), w->cfg->compress_threshold ? w->gz : NULL,
+			  w->cfg->compress_threshold);
 	/* A message too large for a buffer may still fit compressed. */
-	if (n == 0 && w->cfg->compress_threshold == 0)
+	if (n == 0)
 		n = hp_hep_encode(m, b->data, sizeof(b->data), w->gz, 1);
 	if (n == 0) {
 		rte_mempool_put(w->hep_pool, b);
@@ -156,6 +160,33 @@ static int send_checksum_event(struct hp_worker *w, const struct hp_pkt *pkt, ui
 	return hep_send(w, &m);
 }
 
+void hp_worker_media_sink(void *arg, const struct hp_media_record *rec)
+{
+	struct hp_worker *w = arg;
+	struct hp_hep_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.ip_family = rec->ip_version == 6 ? HP_HEP_FAMILY_IPV6 : HP_HEP_FAMILY_IPV4;
+	m.ip_proto = IPPROTO_UDP;
+	memcpy(m.src_addr, rec->src_addr, 16);
+	memcpy(m.dst_addr, rec->dst_addr, 16);
+	m.src_port = rec->src_port;
+	m.dst_port = rec->dst_port;
+	m.ts_sec = (uint32_t)(rec->ts_us / 1000000u);
+	m.ts_usec = (uint32_t)(rec->ts_us % 1000000u);
+	m.proto_type = rec->hep_type;
+	m.capture_id = w->cfg->node_id;
+	if (w->cfg->auth_key != NULL)
+		m.auth_key = (struct hp_str){ w->cfg->auth_key, (uint32_t)strlen(w->cfg->auth_key) };
+	if (w->cfg->node_name != NULL)
+		m.node_name = (struct hp_str){ w->cfg->node_name, (uint32_t)strlen(w->cfg->node_name) };
+	m.correlation_id = rec->correlation_id;
+	m.payload = (const uint8_t *)rec->json;
+	m.payload_len = (uint32_t)rec->json_len;
+	if (hep_send(w, &m) != HP_R_OK)
+		hp_ctr_inc(&w->ctr, HP_CTR_HEP_DROPPED);
+}
+
 static void handle_sip(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t ts_us, int verdict)
 {
 	struct hp_sip_msg sip;
@@ -167,8 +198,13 @@ static void handle_sip(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t t
 		return;
 	}
 	count_sip(w, &sip);
-	if (pkt->l4_proto == IPPROTO_UDP && !w->cfg->forward_bad_checksum &&
-	    (verdict == HP_CSUM_BAD || verdict == HP_CSUM_ZERO_IPV6)) {
+	bool discarded = pkt->l4_proto == IPPROTO_UDP &&
+			 (verdict == HP_CSUM_BAD || verdict == HP_CSUM_ZERO_IPV6);
+	/* The receiving host never sees a discarded message, so its SDP
+	 * does not set up media; its retransmission will. */
+	if (!discarded)
+		hp_media_on_sip(w->media, pkt, &sip, ts_us);
+	if (discarded && !w->cfg->forward_bad_checksum) {
 		r = send_checksum_event(w, pkt, ts_us, &sip, verdict);
 		if (r != HP_R_OK)
 			hp_ctr_drop(&w->ctr, r);
@@ -192,6 +228,29 @@ static bool on_sip_port(const struct hp_worker *w, const struct hp_pkt *pkt)
 {
 	return hp_config_is_sip_port(w->cfg, pkt->src_port) ||
 	       hp_config_is_sip_port(w->cfg, pkt->dst_port);
+}
+
+static void handle_media(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t ts_us)
+{
+	int r = hp_media_on_udp(w->media, pkt, ts_us);
+
+	switch (r) {
+	case HP_MEDIA_RTP:
+		hp_ctr_inc(&w->ctr, HP_CTR_DELIVERED_BASE + HP_DELIVERED_RTP);
+		return;
+	case HP_MEDIA_RTCP:
+		hp_ctr_inc(&w->ctr, HP_CTR_DELIVERED_BASE + HP_DELIVERED_RTCP);
+		return;
+	case HP_MEDIA_RTP_PROBATION:
+		hp_ctr_inc(&w->ctr, HP_CTR_DELIVERED_BASE + HP_DELIVERED_RTP_CANDIDATE);
+		return;
+	case HP_MEDIA_NOT_MEDIA:
+		hp_ctr_drop(&w->ctr, HP_R_UDP_NOT_VOIP);
+		return;
+	default:
+		hp_ctr_drop(&w->ctr, r < 0 && -r < HP_R_MAX ? -r : HP_R_RTP_MALFORMED);
+		return;
+	}
 }
 
 /* SIP on a configured port is classified by its first line; elsewhere the
@@ -220,7 +279,11 @@ static void handle_l4_payload(struct hp_worker *w, const struct hp_pkt *pkt, uin
 		handle_sip(w, pkt, ts_us, verdict);
 		return;
 	}
-	hp_ctr_drop(&w->ctr, pkt->l4_proto == IPPROTO_TCP ? HP_R_TCP_NOT_SIP : HP_R_UDP_NOT_VOIP);
+	if (pkt->l4_proto == IPPROTO_TCP) {
+		hp_ctr_drop(&w->ctr, HP_R_TCP_NOT_SIP);
+		return;
+	}
+	handle_media(w, pkt, ts_us);
 }
 
 static int udp_verdict(const struct hp_pkt *pkt)
@@ -255,8 +318,20 @@ static void handle_frame(struct hp_worker *w, const uint8_t *p, uint32_t len, ui
 	handle_l4_payload(w, &pkt, ts_us, verdict);
 }
 
+/* Media timers follow capture time, so a replayed capture expires streams as
+ * the live network did; a live port with no traffic advances them by wall time. */
+static void media_tick(struct hp_worker *w, uint64_t now_us)
+{
+	if (now_us - w->last_tick_us < TICK_US && now_us >= w->last_tick_us)
+		return;
+	w->last_tick_us = now_us;
+	hp_media_tick(w->media, now_us);
+}
+
 static void handle_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
+	uint64_t wall = 0;
+
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t len = rte_pktmbuf_pkt_len(m);
@@ -267,9 +342,11 @@ static void handle_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n
 		if (len > sizeof(w->linear))
 			len = sizeof(w->linear);
 		p = rte_pktmbuf_read(m, 0, len, w->linear);
-		handle_frame(w, p, len, frame_time_us(w, m));
+		w->last_ts_us = frame_time_us(w, m, &wall);
+		handle_frame(w, p, len, w->last_ts_us);
 		rte_pktmbuf_free(m);
 	}
+	media_tick(w, w->last_ts_us);
 }
 
 /* A capture file is done when every frame libpcap counted has come in, or
@@ -299,7 +376,13 @@ int hp_worker_main(void *arg)
 		}
 		if (input_finished(w))
 			break;
+		if (w->cfg->pcap_file == NULL)
+			media_tick(w, wall_now_us());
 	}
+	/* End of capture or shutdown: every stream and dialog ends now, and
+	 * its reports go out before the sender is told this worker is done. */
+	w->flushing = true;
+	hp_media_flush(w->media, w->cfg->pcap_file != NULL ? w->last_ts_us : wall_now_us());
 	/* Release: everything this worker queued is visible before the flag. */
 	__atomic_store_n(&w->finished, true, __ATOMIC_RELEASE);
 	return 0;

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "hep/hep.h"
+#include "media/media.h"
 #include "metrics/metrics.h"
 #include "sip/sip.h"
 
@@ -29,6 +30,9 @@ struct hp_worker {
 	const struct hp_sip_detector *sip_det;
 	struct hp_sip_scratch *sip_scratch;
 	struct hp_hep_gz *gz;
+	struct hp_media *media;       /* this lcore's dialogs and streams */
+	uint64_t last_tick_us;        /* capture time of the last media tick */
+	uint64_t last_ts_us;          /* capture time of the last frame */
 	struct rte_ring *ring;        /* SP/SC: this worker -> sender */
 	struct rte_mempool *hep_pool; /* shared by all workers and the sender */
 	uint16_t port_id;
@@ -37,6 +41,7 @@ struct hp_worker {
 	int ts_dynfield;              /* mbuf timestamp offset, -1 if none */
 	uint64_t ts_dynflag;
 	bool backpressure;            /* capture file: wait for the sender instead of dropping */
+	bool flushing;                /* end of run: reports must wait for the sender too */
 	bool finished;                /* set once, with release ordering */
 	uint8_t linear[65536] __rte_cache_aligned;
 	char json[4096];
@@ -47,8 +52,7 @@ extern volatile bool hp_stop;
 /* lcore entry point; arg is a struct hp_worker. */
 int hp_worker_main(void *arg);
 
-/* Clock used when a PMD gives no capture timestamp: wall time derived from
- * the TSC (no syscall per packet). */
-void hp_worker_clock_init(void);
+/* Media sink: turns an engine record (RTCP, event, report) into a HEP message. */
+void hp_worker_media_sink(void *arg, const struct hp_media_record *rec);
 
 #endif

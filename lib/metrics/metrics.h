@@ -35,7 +35,8 @@
 	X(ENDPOINT_TABLE_FULL, "hepprobe_media_endpoint_table_full_total", "SDP media endpoints not learned: table full") \
 	X(SDP_MALFORMED, "hepprobe_sdp_malformed_total", "SDP bodies that did not parse") \
 	X(MEDIA_EVENTS, "hepprobe_media_events_total", "Media events emitted (flatline, low_level, no_rtp, stream_end)") \
-	X(MEDIA_REPORTS, "hepprobe_media_reports_total", "Per-stream QoS reports emitted (HEP type 34)")
+	X(MEDIA_REPORTS, "hepprobe_media_reports_total", "Per-stream QoS reports emitted (HEP type 34)") \
+	X(HEP_DROPPED, "hepprobe_hep_dropped_total", "HEP messages not queued: sender queue full (live input) or too large")
 
 /* Gauges: HP_GAUGE(ID, "metric_name", "help"); each lcore sets its own value
  * and the sum is exported. */
@@ -44,12 +45,15 @@
 	X(DIALOGS_ACTIVE, "hepprobe_dialogs_active", "SIP dialogs being tracked now") \
 	X(TABLE_BYTES, "hepprobe_media_table_bytes", "Bytes of the stream, endpoint and dialog tables (fixed at start-up)")
 
-/* What a frame became when it was not dropped. */
+/* What a frame became when it was not dropped. rtp_candidate: an unannounced
+ * RTP-shaped datagram held on probation; its header joins the stream's
+ * statistics once the flow is confirmed. */
 #define HP_DELIVERY_KINDS(X) \
 	X(SIP, "sip") \
 	X(SIP_EVENT, "sip_checksum_event") \
 	X(RTP, "rtp") \
-	X(RTCP, "rtcp")
+	X(RTCP, "rtcp") \
+	X(RTP_CANDIDATE, "rtp_candidate")
 
 enum hp_delivery {
 #define HP_DELIVERY_ENUM(id, label) HP_DELIVERED_##id,

@@ -118,6 +118,11 @@ bool hp_sip_detect(const struct hp_sip_detector *d, struct hp_sip_scratch *s,
 	n = len - off;
 	if (n == 0)
 		return false;
+	/* A start line begins with a token character (RFC 3261 §25.1) or "SIP/":
+	 * printable ASCII. RTP (first byte 0x80..0xBF), STUN and TLS never do,
+	 * so most media never reaches Hyperscan. */
+	if (p[off] < 0x21 || p[off] > 0x7e)
+		return false;
 	if (n > HP_SIP_DETECT_WINDOW)
 		n = HP_SIP_DETECT_WINDOW;
 	lf = memchr(p + off, '\n', n);

@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The media engine's records: type-100 events, type-34 stream reports (JSON,
+ * shapes in /work/shared/HEP3.md), the call log and the end-of-run call view. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include "common/json.h"
+#include "hep/hep.h"
+#include "media/media_int.h"
+
+void media_emit(struct hp_media *m, uint8_t hep_type, size_t len, const struct media_dialog *d,
+		uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+		uint16_t dport, uint64_t ts_us)
+{
+	struct hp_media_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.hep_type = hep_type;
+	r.json = m->buf;
+	r.json_len = len;
+	r.correlation_id.p = d != NULL ? d->call_id : "";
+	r.correlation_id.len = d != NULL ? d->call_id_len : 0;
+	r.ip_version = family;
+	memcpy(r.src_addr, src, 16);
+	memcpy(r.dst_addr, dst, 16);
+	r.src_port = sport;
+	r.dst_port = dport;
+	r.ts_us = ts_us;
+	m->sink(m->sink_arg, &r);
+}
+
+static const struct media_skey *skey(const struct hp_media *m, const struct media_stream *s)
+{
+	return hp_flowtab_key(m->streams, s);
+}
+
+static void emit_stream(struct hp_media *m, const struct media_stream *s, uint8_t hep_type,
+			struct hp_json *j, uint64_t ts_us)
+{
+	const struct media_skey *k = skey(m, s);
+	size_t n = hp_json_finish(j);
+
+	if (n == 0)
+		return;
+	media_emit(m, hep_type, n, s->d, k->family, k->src, k->dst, k->sport, k->dport, ts_us);
+	hp_ctr_inc(m->ctr, hep_type == HP_HEP_PROTO_QOS_JSON ? HP_CTR_MEDIA_REPORTS
+							     : HP_CTR_MEDIA_EVENTS);
+}
+
+static void json_call_id(struct hp_json *j, const struct media_dialog *d)
+{
+	hp_json_str(j, "call_id", d != NULL ? d->call_id : "", d != NULL ? d->call_id_len : 0);
+}
+
+/* Members every stream record carries. */
+static void json_stream_ids(struct hp_json *j, const struct hp_media *m,
+			    const struct media_stream *s)
+{
+	const struct media_skey *k = skey(m, s);
+
+	hp_json_hex32(j, "ssrc", k->ssrc);
+	hp_json_endpoint(j, "src", k->family, k->src, k->sport);
+	hp_json_endpoint(j, "dst", k->family, k->dst, k->dport);
+	hp_json_cstr(j, "codec", s->codec);
+	if (s->codec_pt != HP_RTP_NO_PT)
+		hp_json_u64(j, "pt", s->codec_pt);
+	hp_json_cstr(j, "direction", hp_media_dir_label(s->dir));
+	json_call_id(j, s->d);
+}
+
+static int64_t fixed(double v, unsigned decimals)
+{
+	double scale = decimals == 1 ? 10.0 : decimals == 2 ? 100.0 : 1000.0;
+	return (int64_t)llround(v * scale);
+}
+
+void media_emit_flat(struct hp_media *m, const struct media_stream *s,
+		     const struct hp_silence_result *r, bool final, uint64_t ts_us)
+{
+	struct hp_json j;
+
+	hp_json_init(&j, m->buf, sizeof(m->buf));
+	hp_json_obj_begin(&j, NULL);
+	hp_json_cstr(&j, "event", "flatline");
+	hp_json_bool(&j, "flatline", true);
+	hp_json_bool(&j, "final", final);
+	hp_json_cstr(&j, "verdict", hp_silence_label(r->verdict));
+	json_stream_ids(&j, m, s);
+	hp_json_i64(&j, "value", r->flat_value);
+	hp_json_u64(&j, "start_us", r->flat_start_us);
+	hp_json_u64(&j, "end_us", r->flat_end_us);
+	hp_json_u64(&j, "duration_ms", r->flat_duration_ms);
+	hp_json_obj_end(&j);
+	emit_stream(m, s, HP_HEP_PROTO_LOG, &j, ts_us);
+}
+
+static void emit_low_level(struct hp_media *m, const struct media_stream *s,
+			   const struct hp_silence_result *r)
+{
+	struct hp_json j;
+
+	hp_json_init(&j, m->buf, sizeof(m->buf));
+	hp_json_obj_begin(&j, NULL);
+	hp_json_cstr(&j, "event", "low_level");
+	json_stream_ids(&j, m, s);
+	hp_json_u64(&j, "windows_low_level", r->windows[HP_SILENCE_LOW_LEVEL]);
+	hp_json_u64(&j, "windows_flatline", r->windows[HP_SILENCE_FLATLINE]);
+	hp_json_u64(&j, "start_us", s->st.first_us);
+	hp_json_u64(&j, "end_us", s->st.last_us);
+	hp_json_obj_end(&j);
+	emit_stream(m, s, HP_HEP_PROTO_LOG, &j, s->st.last_us);
+}
+
+static const char *verdict_label(int v)
+{
+	return v == MEDIA_VERDICT_ENCRYPTED ? "encrypted" : hp_silence_label(v);
+}
+
+static void emit_stream_end(struct hp_media *m, const struct media_stream *s, int reason,
+			    const struct media_stream_sum *sum)
+{
+	struct hp_json j;
+
+	hp_json_init(&j, m->buf, sizeof(m->buf));
+	hp_json_obj_begin(&j, NULL);
+	hp_json_cstr(&j, "event", "stream_end");
+	hp_json_cstr(&j, "reason", media_end_label(reason));
+	hp_json_cstr(&j, "verdict", verdict_label(sum->verdict));
+	json_stream_ids(&j, m, s);
+	hp_json_u64(&j, "packets", sum->packets);
+	hp_json_i64(&j, "lost", sum->lost);
+	hp_json_u64(&j, "start_us", sum->start_us);
+	hp_json_u64(&j, "end_us", sum->end_us);
+	hp_json_bool(&j, "heuristic", s->heuristic);
+	hp_json_obj_end(&j);
+	emit_stream(m, s, HP_HEP_PROTO_LOG, &j, sum->end_us);
+}
+
+/* Type 34. Our fields, then the upper-case keys Homer's tools read: MOS, JITTER
+ * (mean interarrival jitter, ms), PACKET_LOSS (packets lost), DELTA (largest gap
+ * between packets, ms). The E-model takes the mean jitter, which describes the
+ * whole stream better than the last A.8 estimate. */
+static void emit_report(struct hp_media *m, const struct media_stream *s, int reason,
+			const struct media_stream_sum *sum, const struct hp_rtp_summary *q)
+{
+	struct hp_json j;
+	struct hp_emodel em;
+	double loss = q->loss_pct > 0 ? q->loss_pct : 0.0;
+
+	hp_rtp_emodel(loss, q->mean_jitter_ms, HP_EMODEL_PATH_DELAY_MS, &em);
+	hp_json_init(&j, m->buf, sizeof(m->buf));
+	hp_json_obj_begin(&j, NULL);
+	hp_json_cstr(&j, "type", "stream_report");
+	json_stream_ids(&j, m, s);
+	hp_json_u64(&j, "clock_rate", s->clock);
+	hp_json_u64(&j, "start_us", sum->start_us);
+	hp_json_u64(&j, "end_us", sum->end_us);
+	hp_json_u64(&j, "duration_ms", (sum->end_us - sum->start_us) / 1000);
+	hp_json_cstr(&j, "end_reason", media_end_label(reason));
+	hp_json_bool(&j, "heuristic", s->heuristic);
+	hp_json_u64(&j, "packets", q->packets);
+	hp_json_u64(&j, "bytes", q->bytes);
+	hp_json_u64(&j, "expected", q->expected);
+	hp_json_i64(&j, "lost", q->lost);
+	hp_json_fixed(&j, "loss_pct", fixed(q->loss_pct, 2), 2);
+	hp_json_u64(&j, "duplicates", q->duplicates);
+	hp_json_u64(&j, "reordered", q->reordered);
+	hp_json_u64(&j, "seq_resets", q->seq_resets);
+	hp_json_u64(&j, "cn_packets", q->cn_packets);
+	hp_json_u64(&j, "event_packets", q->event_packets);
+	hp_json_u64(&j, "jitter_ts", q->jitter_ts);
+	hp_json_fixed(&j, "jitter_ms", fixed(q->jitter_ms, 3), 3);
+	hp_json_fixed(&j, "max_jitter_ms", fixed(q->max_jitter_ms, 3), 3);
+	hp_json_fixed(&j, "mean_jitter_ms", fixed(q->mean_jitter_ms, 3), 3);
+	hp_json_fixed(&j, "max_gap_ms", fixed(q->max_gap_ms, 3), 3);
+	hp_json_fixed(&j, "r_factor", fixed(em.r, 1), 1);
+	hp_json_fixed(&j, "mos", fixed(em.mos, 2), 2);
+	hp_json_cstr(&j, "verdict", verdict_label(sum->verdict));
+	if (sum->verdict == HP_SILENCE_FLATLINE || sum->verdict == HP_SILENCE_CONSTANT_PAYLOAD)
+		hp_json_u64(&j, "flat_ms", sum->flat_ms);
+	hp_json_fixed(&j, "MOS", fixed(em.mos, 2), 2);
+	hp_json_fixed(&j, "JITTER", fixed(q->mean_jitter_ms, 3), 3);
+	hp_json_i64(&j, "PACKET_LOSS", q->lost > 0 ? q->lost : 0);
+	hp_json_fixed(&j, "DELTA", fixed(q->max_gap_ms, 3), 3);
+	hp_json_obj_end(&j);
+	emit_stream(m, s, HP_HEP_PROTO_QOS_JSON, &j, sum->end_us);
+}
+
+static void sum_fill(const struct hp_media *m, const struct media_stream *s,
+		     const struct hp_silence_result *r, const struct hp_rtp_summary *q,
+		     struct media_stream_sum *out)
+{
+	const struct media_skey *k = skey(m, s);
+
+	memset(out, 0, sizeof(*out));
+	out->family = k->family;
+	out->dir = s->dir;
+	out->verdict = s->srtp ? MEDIA_VERDICT_ENCRYPTED : (uint8_t)r->verdict;
+	out->flat_value = r->flat_value;
+	out->sport = k->sport;
+	out->dport = k->dport;
+	out->ssrc = k->ssrc;
+	out->flat_ms = r->flat_duration_ms;
+	out->flat_start_us = r->flat_start_us;
+	out->start_us = s->st.first_us;
+	out->end_us = s->st.last_us;
+	out->packets = q->packets;
+	out->lost = q->lost;
+	memcpy(out->src, k->src, 16);
+	memcpy(out->dst, k->dst, 16);
+	memcpy(out->codec, s->codec, MEDIA_CODEC_NAME);
+}
+
+void media_stream_sum(const struct hp_media *m, const struct media_stream *s,
+		      struct media_stream_sum *out)
+{
+	struct hp_silence_result r;
+	struct hp_rtp_summary q;
+
+	hp_silence_finish(&s->sil, &r);
+	hp_rtp_stats_summary(&s->st, &q);
+	sum_fill(m, s, &r, &q, out);
+}
+
+void media_stream_end_records(struct hp_media *m, struct media_stream *s, int reason,
+			      struct media_stream_sum *sum)
+{
+	struct hp_silence_result r;
+	struct hp_rtp_summary q;
+
+	hp_silence_finish(&s->sil, &r);
+	hp_rtp_stats_summary(&s->st, &q);
+	sum_fill(m, s, &r, &q, sum);
+	if (!s->srtp && r.flagged) {
+		if (!s->flat_reported) {
+			s->flat_reported = true;
+			hp_ctr_inc(m->ctr, HP_CTR_STREAMS_FLAT);
+		}
+		media_emit_flat(m, s, &r, true, s->st.last_us);
+	}
+	if (!s->srtp && r.verdict == HP_SILENCE_LOW_LEVEL)
+		emit_low_level(m, s, &r);
+	emit_stream_end(m, s, reason, sum);
+	emit_report(m, s, reason, sum, &q);
+}
+
+void media_emit_no_rtp(struct hp_media *m, const struct media_dialog *d, int sender, int reason,
+		       uint64_t ts_us)
+{
+	const struct media_party *from = &d->party[sender];
+	const struct media_party *to = &d->party[sender ^ 1];
+	const struct media_line *fl = &from->line[0];
+	const struct media_line *tl = to->n_line > 0 ? &to->line[0] : NULL;
+	static const char *const dir_names[] = { "", "sendrecv", "sendonly", "recvonly", "inactive" };
+	struct hp_json j;
+
+	hp_json_init(&j, m->buf, sizeof(m->buf));
+	hp_json_obj_begin(&j, NULL);
+	hp_json_cstr(&j, "event", "no_rtp");
+	hp_json_cstr(&j, "direction", hp_media_dir_label(sender == MEDIA_CALLER
+					? HP_MEDIA_DIR_CALLER_TO_CALLEE : HP_MEDIA_DIR_CALLEE_TO_CALLER));
+	json_call_id(&j, d);
+	hp_json_endpoint(&j, "src", fl->family, fl->addr, fl->port);
+	if (tl != NULL)
+		hp_json_endpoint(&j, "dst", tl->family, tl->addr, tl->port);
+	hp_json_cstr(&j, "sdp_direction", fl->dir < HP_ARRAY_LEN(dir_names) ? dir_names[fl->dir] : "");
+	hp_json_cstr(&j, "reason", media_end_label(reason));
+	hp_json_obj_end(&j);
+	size_t n = hp_json_finish(&j);
+	if (n == 0)
+		return;
+	static const uint8_t zero[16];
+	media_emit(m, HP_HEP_PROTO_LOG, n, d, fl->family, fl->addr, tl != NULL ? tl->addr : zero,
+		   fl->port, tl != NULL ? tl->port : 0, ts_us);
+	hp_ctr_inc(m->ctr, HP_CTR_MEDIA_EVENTS);
+}
+
+void media_log_call(struct hp_media *m, const struct media_call_sum *c)
+{
+	if (m->cfg.call_log == 0)
+		return;
+	m->log[m->log_n % m->cfg.call_log] = *c;
+	m->log_n++;
+}
+
+/* ------------------------------------------------------------------ call view */
+
+struct out {
+	char *buf;
+	size_t cap;
+	size_t len;
+	size_t line_start;
+	bool full;
+};
+
+static void outf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void outf(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->cap - o->len) {
+		/* Keep whole lines only. */
+		o->full = true;
+		o->len = o->line_start;
+		o->buf[o->len] = '\0';
+		return;
+	}
+	o->len += (size_t)n;
+}
+
+static void out_endpoint(struct out *o, int family, const uint8_t *addr, uint16_t port)
+{
+	char a[64];
+
+	hp_addr_format(family, addr, a, sizeof(a));
+	outf(o, family == 6 ? "[%s]:%u" : "%s:%u", a, (unsigned)port);
+}
+
+static void out_clock(struct out *o, uint64_t us)
+{
+	uint64_t s = us / 1000000;
+	outf(o, "%02u:%02u:%02u", (unsigned)(s / 3600 % 24), (unsigned)(s / 60 % 60),
+	     (unsigned)(s % 60));
+}
+
+static void out_stream(struct out *o, const struct media_stream_sum *s)
+{
+	outf(o, "%s ", hp_media_dir_label(s->dir));
+	out_endpoint(o, s->family, s->src, s->sport);
+	outf(o, " -> ");
+	out_endpoint(o, s->family, s->dst, s->dport);
+	outf(o, " %s %s", s->codec[0] ? s->codec : "?", verdict_label(s->verdict));
+	if (s->verdict == HP_SILENCE_FLATLINE || s->verdict == HP_SILENCE_CONSTANT_PAYLOAD) {
+		if (s->verdict == HP_SILENCE_FLATLINE)
+			outf(o, " (sample %d)", s->flat_value);
+		outf(o, " for %u.%u s from ", s->flat_ms / 1000, s->flat_ms % 1000 / 100);
+		out_clock(o, s->flat_start_us);
+	}
+	outf(o, ", %llu packets, %lld lost", (unsigned long long)s->packets, (long long)s->lost);
+}
+
+static void out_call(struct out *o, const struct media_call_sum *c)
+{
+	if (o->full)
+		return;
+	o->line_start = o->len;
+	if (c->cid_len > 0)
+		outf(o, "Call-ID %.*s", (int)c->cid_len, c->cid);
+	else
+		outf(o, "Call-ID -");
+	if (c->live)
+		outf(o, " (live)");
+	else
+		outf(o, " (%s)", media_end_label(c->end_reason));
+	outf(o, ":");
+	for (int i = 0; i < c->n_streams; i++) {
+		outf(o, i ? "; " : " ");
+		out_stream(o, &c->s[i]);
+	}
+	if (c->more_streams)
+		outf(o, "; %u more streams", (unsigned)c->more_streams);
+	for (int p = 0; p < 2; p++)
+		if (c->no_rtp[p])
+			outf(o, "; no RTP %s", hp_media_dir_label(p == MEDIA_CALLER
+					? HP_MEDIA_DIR_CALLER_TO_CALLEE : HP_MEDIA_DIR_CALLEE_TO_CALLER));
+	if (c->n_streams == 0 && !c->no_rtp[0] && !c->no_rtp[1])
+		outf(o, " no RTP seen");
+	outf(o, "\n");
+}
+
+struct render_ctx {
+	const struct hp_media *m;
+	struct out *o;
+};
+
+static void render_dialog(void *value, void *arg)
+{
+	const struct render_ctx *rc = arg;
+	const struct media_dialog *d = value;
+	struct media_call_sum c;
+
+	memset(&c, 0, sizeof(c));
+	c.live = true;
+	c.start_us = d->created_us;
+	c.cid_len = (uint16_t)(d->call_id_len < MEDIA_LOG_CID ? d->call_id_len : MEDIA_LOG_CID);
+	memcpy(c.cid, d->call_id, c.cid_len);
+	memcpy(c.s, d->ended, sizeof(c.s));
+	c.n_streams = d->n_ended;
+	c.more_streams = d->more_ended;
+	for (const struct media_stream *s = d->streams; s != NULL; s = s->next) {
+		if (c.n_streams < MEDIA_SUM_STREAMS)
+			media_stream_sum(rc->m, s, &c.s[c.n_streams++]);
+		else if (c.more_streams < 0xFF)
+			c.more_streams++;
+	}
+	out_call(rc->o, &c);
+}
+
+static void render_stream(void *value, void *arg)
+{
+	const struct render_ctx *rc = arg;
+	const struct media_stream *s = value;
+	struct media_call_sum c;
+
+	if (s->d != NULL)
+		return;
+	memset(&c, 0, sizeof(c));
+	c.live = true;
+	c.n_streams = 1;
+	media_stream_sum(rc->m, s, &c.s[0]);
+	out_call(rc->o, &c);
+}
+
+size_t hp_media_render_calls(const struct hp_media *m, char *buf, size_t cap)
+{
+	struct out o = { .buf = buf, .cap = cap };
+	struct render_ctx rc = { .m = m, .o = &o };
+
+	if (cap == 0)
+		return 0;
+	buf[0] = '\0';
+	if (m->cfg.call_log > 0) {
+		uint64_t first = m->log_n > m->cfg.call_log ? m->log_n - m->cfg.call_log : 0;
+		for (uint64_t i = first; i < m->log_n; i++)
+			out_call(&o, &m->log[i % m->cfg.call_log]);
+	}
+	hp_flowtab_foreach(m->dialogs, render_dialog, &rc);
+	hp_flowtab_foreach(m->streams, render_stream, &rc);
+	return o.len;
+}
