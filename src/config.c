@@ -26,6 +26,7 @@ enum {
 	OPT_QUEUES,
 	OPT_QUIET,
 	OPT_LOOP,
+	OPT_METRICS_INTERVAL,
 	OPT_MAX_STREAMS,
 	OPT_MAX_DIALOGS,
 	OPT_FLAT_MS,
@@ -48,6 +49,7 @@ static const struct option options[] = {
 	{ "queues", required_argument, NULL, OPT_QUEUES },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "loop", no_argument, NULL, OPT_LOOP },
+	{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
 	{ "max-streams", required_argument, NULL, OPT_MAX_STREAMS },
 	{ "max-dialogs", required_argument, NULL, OPT_MAX_DIALOGS },
 	{ "flat-ms", required_argument, NULL, OPT_FLAT_MS },
@@ -85,6 +87,7 @@ void hp_config_usage(FILE *out)
 	      "                         e.g. 1200 to stay under a 1500-byte MTU; default 0 = never:\n"
 	      "                         Kamailio sipcapture, heplify-server and sngrep ignore 0x10\n"
 	      "  --metrics-file F       write Prometheus text counters to F at exit\n"
+	      "  --metrics-interval S   also rewrite the metrics file every S seconds while running\n"
 	      "  --quiet                no per-message lines and no end-of-run report\n"
 	      "classification:\n"
 	      "  --sip-ports LIST       SIP ports, comma-separated, ranges allowed (default 5060,5061);\n"
@@ -247,6 +250,9 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 			if (c->nb_queues == 0)
 				die("bad --queues (1..16): '%s'", optarg);
 			break;
+		case OPT_METRICS_INTERVAL:
+			c->metrics_interval_s = (uint32_t)parse_ulong(optarg, 86400, "bad --metrics-interval: '%s'");
+			break;
 		case OPT_LOOP:
 			c->loop = true;
 			break;
@@ -285,6 +291,8 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s'", argv[optind]);
+	if (c->metrics_interval_s != 0 && c->metrics_file == NULL)
+		die("--metrics-interval needs --metrics-file%s", "");
 	if (c->loop && (c->pcap_file == NULL || c->duration_s == 0))
 		die("--loop needs --pcap and --duration%s", "");
 }

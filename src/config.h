@@ -21,6 +21,7 @@ struct hp_config {
 	const char *auth_key;
 	uint8_t sip_ports[65536 / 8]; /* bitmap */
 	const char *metrics_file;
+	uint32_t metrics_interval_s;  /* rewrite metrics_file this often while running; 0 = at exit only */
 	bool forward_bad_checksum;
 	uint32_t compress_threshold;      /* 0 = never compress */
 	uint16_t port_id;             /* EAL mode: the DPDK port to read */

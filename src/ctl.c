@@ -24,10 +24,19 @@ void hp_ctl_run(struct hp_ctl *ctl)
 {
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t deadline = ctl->duration_s ? rte_get_tsc_cycles() + ctl->duration_s * hz : 0;
+	uint64_t next_metrics = ctl->metrics_interval_s ? rte_get_tsc_cycles() + ctl->metrics_interval_s * hz : 0;
+	struct hp_counters *snap = ctl->metrics_interval_s ? malloc(sizeof(*snap)) : NULL;
 
 	for (;;) {
 		if (deadline != 0 && rte_get_tsc_cycles() >= deadline)
 			hp_stop = true;
+		/* Counters read while the workers run are a few increments stale
+		 * at most: each is a plain 64-bit store by its own lcore. */
+		if (snap != NULL && rte_get_tsc_cycles() >= next_metrics) {
+			hp_ctl_totals(ctl, snap);
+			hp_ctl_write_metrics(ctl->metrics_file, snap);
+			next_metrics += ctl->metrics_interval_s * hz;
+		}
 		/* Read the flag before draining, so nothing a worker queued
 		 * before finishing is left behind. */
 		bool done = workers_finished(ctl);
@@ -38,6 +47,7 @@ void hp_ctl_run(struct hp_ctl *ctl)
 			continue;
 		if (done) {
 			ctl->end_tsc = rte_get_tsc_cycles();
+			free(snap);
 			return;
 		}
 		struct timespec ts = { 0, 100000 };

@@ -15,6 +15,8 @@ struct hp_ctl {
 	struct rte_mempool *hep_pool;
 	uint16_t port_id;
 	uint32_t duration_s;     /* stop the workers after this long; 0 = never */
+	const char *metrics_file;
+	uint32_t metrics_interval_s; /* rewrite metrics_file this often; 0 = never */
 	uint64_t start_tsc;      /* when the workers were launched */
 	uint64_t end_tsc;
 };

@@ -173,7 +173,17 @@ int main(int argc, char **argv)
 		workers[nb] = worker_create(&cfg, nb, lcore, det, heps, cfg.port_id);
 		nb++;
 	}
-	struct hp_ctl ctl = { workers, nb, &tx, heps, cfg.port_id, cfg.duration_s, rte_get_tsc_cycles(), 0 };
+	struct hp_ctl ctl = {
+		.workers = workers,
+		.nb_workers = nb,
+		.tx = &tx,
+		.hep_pool = heps,
+		.port_id = cfg.port_id,
+		.duration_s = cfg.duration_s,
+		.metrics_file = cfg.metrics_file,
+		.metrics_interval_s = cfg.metrics_interval_s,
+		.start_tsc = rte_get_tsc_cycles(),
+	};
 	for (unsigned i = 0; i < nb; i++)
 		rte_eal_remote_launch(hp_worker_main, workers[i], workers[i]->lcore_id);
 
