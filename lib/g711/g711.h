@@ -31,10 +31,14 @@
 	((int16_t)(((c) & 0x80) ? HP_G711_ULAW_MAG(c) : -HP_G711_ULAW_MAG(c)))
 
 #define HP_G711_ALAW_A(c) ((c) ^ 0x55)
+/* Segment e >= 1 shifts by e - 1; the e == 0 arm never uses it, but the
+ * expression must stay a valid shift for compilers that evaluate both. */
+#define HP_G711_ALAW_SHIFT(c) \
+	((((HP_G711_ALAW_A(c) >> 4) & 7) == 0) ? 0 : (((HP_G711_ALAW_A(c) >> 4) & 7) - 1))
 #define HP_G711_ALAW_MAG(c) \
 	((((HP_G711_ALAW_A(c) >> 4) & 7) == 0 \
 		? (2 * (HP_G711_ALAW_A(c) & 0x0F) + 1) \
-		: ((2 * (HP_G711_ALAW_A(c) & 0x0F) + 33) << (((HP_G711_ALAW_A(c) >> 4) & 7) - 1))) * 8)
+		: ((2 * (HP_G711_ALAW_A(c) & 0x0F) + 33) << HP_G711_ALAW_SHIFT(c))) * 8)
 #define HP_G711_ALAW(c) \
 	((int16_t)((HP_G711_ALAW_A(c) & 0x80) ? HP_G711_ALAW_MAG(c) : -HP_G711_ALAW_MAG(c)))
 

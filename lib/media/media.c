@@ -319,7 +319,10 @@ static bool str_contains(struct hp_str s, const char *needle)
 static void name_copy(char *dst, struct hp_str s)
 {
 	size_t n = s.len < MEDIA_CODEC_NAME - 1 ? s.len : MEDIA_CODEC_NAME - 1;
-	memcpy(dst, s.p, n);
+	/* A payload type with neither a static name nor an rtpmap has no name
+	 * (s.p is NULL): memcpy's arguments must still be valid pointers. */
+	if (n > 0)
+		memcpy(dst, s.p, n);
 	dst[n] = '\0';
 }
 

@@ -272,9 +272,9 @@ Test(metrics, prometheus_all_zero_is_well_formed)
 	cr_assert(has_line(out, "hepprobe_delivered_total{kind=\"rtcp\"} 0"));
 	cr_assert(has_line(out, "hepprobe_sip_requests_total{method=\"PUBLISH\"} 0"));
 	cr_assert_eq(count_prefix(out, "hepprobe_drops_total{"), HP_R_MAX - 1);
-	/* 7 verdicts, 4 delivery kinds, 14 methods + OTHER (csum.h, metrics.h, sip.h). */
+	/* 7 verdicts, 5 delivery kinds, 14 methods + OTHER (csum.h, metrics.h, sip.h). */
 	cr_assert_eq(count_prefix(out, "hepprobe_udp_checksum_total{"), 7);
-	cr_assert_eq(count_prefix(out, "hepprobe_delivered_total{"), 4);
+	cr_assert_eq(count_prefix(out, "hepprobe_delivered_total{"), 5);
 	cr_assert_eq(count_prefix(out, "hepprobe_sip_requests_total{"), 15);
 	cr_assert_eq(count_prefix(out, "hepprobe_sip_requests_total{method=\"\"}"), 0);
 	/* The sparse family keeps its HELP and TYPE but has no samples. */
@@ -294,6 +294,7 @@ Test(metrics, prometheus_families_and_types)
 		{ "hepprobe_port_imissed_total", "counter" },
 		{ "hepprobe_rtp_lost_packets_total", "counter" },
 		{ "hepprobe_media_reports_total", "counter" },
+		{ "hepprobe_hep_dropped_total", "counter" },
 		{ "hepprobe_rtp_streams_active", "gauge" },
 		{ "hepprobe_dialogs_active", "gauge" },
 		{ "hepprobe_media_table_bytes", "gauge" },
