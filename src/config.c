@@ -26,6 +26,7 @@ enum {
 	OPT_QUEUES,
 	OPT_QUIET,
 	OPT_LOOP,
+	OPT_HEP_RATE,
 	OPT_METRICS_INTERVAL,
 	OPT_MAX_STREAMS,
 	OPT_MAX_DIALOGS,
@@ -49,6 +50,7 @@ static const struct option options[] = {
 	{ "queues", required_argument, NULL, OPT_QUEUES },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "loop", no_argument, NULL, OPT_LOOP },
+	{ "hep-rate", required_argument, NULL, OPT_HEP_RATE },
 	{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
 	{ "max-streams", required_argument, NULL, OPT_MAX_STREAMS },
 	{ "max-dialogs", required_argument, NULL, OPT_MAX_DIALOGS },
@@ -80,6 +82,9 @@ void hp_config_usage(FILE *out)
 	      "output:\n"
 	      "  --hep udp:HOST:PORT    send HEPv3 to this collector; without it, print one line\n"
 	      "                         per HEP message that would be sent\n"
+	      "  --hep-rate N           send at most N HEP messages per second, so a collector with a\n"
+	      "                         small socket buffer is not overrun by a burst (default: unpaced);\n"
+	      "                         a capture file waits, a live port counts hep_queue_full\n"
 	      "  --node-id N            HEP capture agent id (chunk 0x0c; default 2001)\n"
 	      "  --node-name S          HEP node name (chunk 0x13)\n"
 	      "  --auth-key K           HEP authentication key (chunk 0x0e)\n"
@@ -252,6 +257,9 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 			break;
 		case OPT_METRICS_INTERVAL:
 			c->metrics_interval_s = (uint32_t)parse_ulong(optarg, 86400, "bad --metrics-interval: '%s'");
+			break;
+		case OPT_HEP_RATE:
+			c->hep_rate = (uint32_t)parse_ulong(optarg, 10000000, "bad --hep-rate: '%s'");
 			break;
 		case OPT_LOOP:
 			c->loop = true;

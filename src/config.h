@@ -23,7 +23,8 @@ struct hp_config {
 	const char *metrics_file;
 	uint32_t metrics_interval_s;  /* rewrite metrics_file this often while running; 0 = at exit only */
 	bool forward_bad_checksum;
-	uint32_t compress_threshold;      /* 0 = never compress */
+	uint32_t compress_threshold;
+	uint32_t hep_rate;            /* HEP messages per second at most; 0 = unpaced */      /* 0 = never compress */
 	uint16_t port_id;             /* EAL mode: the DPDK port to read */
 	uint16_t nb_queues;
 	int linktype;                 /* pcap LINKTYPE_* of the input */

@@ -84,8 +84,31 @@ static void print_message(const uint8_t *p, size_t len)
 	printf(" call-id=%.*s\n", (int)m.correlation_id.len, m.correlation_id.p);
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Space sends 1/rate apart; a short idle period does not bank a burst. */
+static void pace(struct hp_hep_tx *tx)
+{
+	uint64_t gap = 1000000000u / tx->cfg->hep_rate;
+	uint64_t now = mono_ns();
+	if (now < tx->next_send_ns) {
+		uint64_t wait = tx->next_send_ns - now;
+		struct timespec ts = { (time_t)(wait / 1000000000u), (long)(wait % 1000000000u) };
+		nanosleep(&ts, NULL);
+		now = tx->next_send_ns;
+	}
+	tx->next_send_ns = now + gap;
+}
+
 static void send_one(struct hp_hep_tx *tx, const struct hp_hep_buf *b)
 {
+	if (tx->cfg->hep_rate != 0)
+		pace(tx);
 	if (tx->fd < 0) {
 		if (!tx->cfg->quiet)
 			print_message(b->data, b->len);

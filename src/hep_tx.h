@@ -13,6 +13,7 @@ struct hp_hep_tx {
 	struct hp_counters ctr;
 	const struct hp_config *cfg;
 	int fd;
+	uint64_t next_send_ns;   /* --hep-rate pacing: earliest time of the next send */
 };
 
 int hp_hep_tx_open(struct hp_hep_tx *tx, const struct hp_config *cfg, char *err, size_t errlen);

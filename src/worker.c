@@ -37,8 +37,15 @@ static uint64_t wall_now_us(void)
 /* The capture time the PMD put in the mbuf, else the burst's wall time. */
 static uint64_t frame_time_us(const struct hp_worker *w, const struct rte_mbuf *m, uint64_t *wall)
 {
-	if (w->ts_dynfield >= 0 && (m->ol_flags & w->ts_dynflag))
-		return *RTE_MBUF_DYNFIELD(m, w->ts_dynfield, const uint64_t *);
+	if (w->ts_dynfield >= 0 && (m->ol_flags & w->ts_dynflag)) {
+		/* pcap stores seconds as an unsigned 32-bit field, but libpcap
+		 * hands them over signed: past 2038 net_pcap's µs value wraps
+		 * below zero. Unwrap by one 2^32 s period. */
+		int64_t us = *RTE_MBUF_DYNFIELD(m, w->ts_dynfield, const int64_t *);
+		if (us < 0)
+			us += (int64_t)(UINT64_C(1) << 32) * 1000000;
+		return (uint64_t)us;
+	}
 	if (*wall == 0)
 		*wall = wall_now_us();
 	return *wall;

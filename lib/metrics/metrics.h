@@ -50,7 +50,7 @@
  * statistics once the flow is confirmed. */
 #define HP_DELIVERY_KINDS(X) \
 	X(SIP, "sip") \
-	X(SIP_EVENT, "sip_checksum_event") \
+	X(SIP_EVENT, "sip_event") \
 	X(RTP, "rtp") \
 	X(RTCP, "rtcp") \
 	X(RTP_CANDIDATE, "rtp_candidate")

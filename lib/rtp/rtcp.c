@@ -140,6 +140,14 @@ static int parse_one(struct hp_rtcp *r, struct hp_rtcp_pkt *pk, const uint8_t *p
 	}
 }
 
+static bool zero_tail(const uint8_t *q, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (q[i] != 0)
+			return false;
+	return true;
+}
+
 int hp_rtcp_parse(const uint8_t *p, size_t len, struct hp_rtcp *out)
 {
 	out->n_pkts = 0;
@@ -150,9 +158,14 @@ int hp_rtcp_parse(const uint8_t *p, size_t len, struct hp_rtcp *out)
 		return HP_R_RTCP_MALFORMED;
 	size_t off = 0;
 	while (off < len) {
-		if (len - off < 4)
-			return HP_R_RTCP_MALFORMED;
 		const uint8_t *q = p + off;
+		if (len - off < 4) {
+			/* Up to 3 zero bytes after whole packets: UDP-level padding some
+			 * phones add. The compound itself is complete (tshark agrees). */
+			if (off > 0 && zero_tail(q, len - off))
+				break;
+			return HP_R_RTCP_MALFORMED;
+		}
 		if ((q[0] >> 6) != 2)
 			return HP_R_RTCP_MALFORMED;
 		size_t plen = 4u * ((size_t)hp_get_be16(q + 2) + 1);

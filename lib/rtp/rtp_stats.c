@@ -149,7 +149,7 @@ static bool is_cn(uint8_t pt)
 
 /* A.8. Arrival and RTP times are both taken relative to the stream's first packet,
  * in milli-ticks of the RTP clock, so 64 bits hold days of a 90 kHz stream.
- * A late packet (older sequence) is measured but does not become the reference.
+ * Packets are taken in arrival order, late ones included (RFC 3550 §6.4.1).
  * A newer packet whose timestamp went backwards is a sender timestamp reset (seen in
  * the corpus after a T.38 fallback): the reference restarts there instead of one
  * huge D poisoning J for thousands of packets. */
@@ -171,18 +171,19 @@ static void jitter_update(struct hp_rtp_stats *s, const struct hp_rtp_hdr *h,
 		/* J(i) = J(i-1) + (|D| - J(i-1))/16, kept as 16*J like A.8's integer form */
 		s->jitter16 = s->jitter16 + (uint64_t)d - ((s->jitter16 + 8) >> 4);
 	}
-	if (!first && newest && !h->marker && !is_cn(h->pt) && !after_cn) {
+	/* RFC 3550 §6.4.1 / A.8: D(i-1,i) compares each packet with the one
+	 * that arrived before it, late and duplicate packets included, as
+	 * receivers (and tshark) compute it. */
+	if (!first && !h->marker && !is_cn(h->pt) && !after_cn) {
 		uint64_t j = s->jitter16 >> 4;
 		if (j > s->jitter_max)
 			s->jitter_max = j;
 		s->jitter_sum += j;
 		s->jitter_n++;
 	}
-	if (first || newest) {
-		s->have_ref = true;
-		s->ref_ts = ext;
-		s->ref_transit = transit;
-	}
+	s->have_ref = true;
+	s->ref_ts = ext;
+	s->ref_transit = transit;
 }
 
 void hp_rtp_stats_update(struct hp_rtp_stats *s, const struct hp_rtp_hdr *h, uint64_t arrival_us)

@@ -102,7 +102,7 @@ Test(metrics, get_labelled_families)
 	cr_assert_eq(hp_metrics_get(&ca, "hepprobe_udp_checksum_total", "bad"), 3);
 	cr_assert_eq(hp_metrics_get(&ca, "hepprobe_udp_checksum_total", "ok"), 4);
 	cr_assert_eq(hp_metrics_get(&ca, "hepprobe_delivered_total", "rtp"), 5);
-	cr_assert_eq(hp_metrics_get(&ca, "hepprobe_delivered_total", "sip_checksum_event"), 6);
+	cr_assert_eq(hp_metrics_get(&ca, "hepprobe_delivered_total", "sip_event"), 6);
 	cr_assert_eq(hp_metrics_get(&ca, "hepprobe_sip_requests_total", "INVITE"), 7);
 	cr_assert_eq(hp_metrics_get(&ca, "hepprobe_sip_requests_total", "OTHER"), 8);
 	cr_assert_eq(hp_metrics_get(&ca, "hepprobe_sip_responses_total", "100"), 9);

@@ -270,6 +270,21 @@ Test(rtcp, malformed)
 	cr_assert_eq(hp_rtcp_parse(p, 3, &r), HP_R_RTCP_MALFORMED);
 }
 
+/* sip_call_rtp_g711a.pcap frames 529 and 2644: a whole compound followed by two
+ * zero bytes of UDP padding is RTCP; non-zero bytes or a 4-byte tail are not. */
+Test(rtcp, trailing_udp_padding)
+{
+	struct hp_rtcp r;
+	uint8_t p[sizeof(sr_sdes) + 4];
+	memcpy(p, sr_sdes, sizeof(sr_sdes));
+	memset(p + sizeof(sr_sdes), 0, 4);
+	cr_assert_eq(hp_rtcp_parse(p, sizeof(sr_sdes) + 2, &r), HP_R_OK);
+	cr_assert_eq(r.n_pkts, 2);
+	cr_assert_eq(hp_rtcp_parse(p, sizeof(sr_sdes) + 4, &r), HP_R_RTCP_MALFORMED);
+	p[sizeof(sr_sdes) + 1] = 1;
+	cr_assert_eq(hp_rtcp_parse(p, sizeof(sr_sdes) + 2, &r), HP_R_RTCP_MALFORMED);
+}
+
 /* ------------------------------------------------------------ statistics */
 
 static void pkt(struct hp_rtp_stats *s, uint16_t seq, uint32_t ts, uint64_t at_us, uint8_t pt,
@@ -391,6 +406,29 @@ Test(rtp_stats, jitter_by_hand)
 	cr_assert_float_eq(o.max_jitter_ms, 1.2109375, 1e-3);
 	cr_assert_float_eq(o.mean_jitter_ms, (0 + 0.625 + 1.2109375) / 3, 1e-3);
 	cr_assert_float_eq(o.max_gap_ms, 30.0, 1e-9);
+}
+
+/* RFC 3550 §6.4.1: D compares packets in arrival order, so a late packet is
+ * the reference for the next one (tshark agrees). Arrivals 0,20,40,70,80 ms of
+ * sequences 1,2,4,3,5: transits 0,0,-160,240,0 ticks, |D| = 0,160,400,240;
+ * J = 0, 10, 10 + (400-10)/16 = 34.375, 34.375 + (240-34.375)/16 = 47.227 ticks
+ * = 5.903 ms. Were the late packet not the reference, the last D would be 160
+ * and J 42.2. */
+Test(rtp_stats, jitter_reordered_in_arrival_order)
+{
+	struct hp_rtp_stats s;
+	struct hp_rtp_summary o;
+	hp_rtp_stats_init(&s, 8000);
+	pkt(&s, 1, 0, 0, 0, false, 0);
+	pkt(&s, 2, 160, 20000, 0, false, 0);
+	pkt(&s, 4, 480, 40000, 0, false, 0);
+	pkt(&s, 3, 320, 70000, 0, false, 0);
+	pkt(&s, 5, 640, 80000, 0, false, 0);
+	hp_rtp_stats_summary(&s, &o);
+	cr_assert_eq(o.jitter_ts, 47);
+	cr_assert_float_eq(o.jitter_ms, 47.2265625 / 8, 1e-3);
+	cr_assert_eq(o.reordered, 1);
+	cr_assert_eq(o.lost, 0);
 }
 
 /* RFC 4733 events between audio: counted, kept out of jitter; the end packet sent

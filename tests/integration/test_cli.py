@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""hepprobe's command line.
+
+usage: test_cli.py HEPPROBE DATADIR
+
+* bad arguments, an unreadable or non-pcap file, a malformed --hep address,
+  a bad number -> exit 2 with exactly one line on stderr;
+* --help -> exit 0 and names every option;
+* without --hep: one stdout line per HEP message, as many as a --hep run of
+  the same capture sends (at least tshark's SIP messages plus one per
+  bad-checksum event), and nothing else on stdout; exit 0.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import test_pcap  # noqa: E402
+
+OPTIONS = ["--pcap", "--hep", "--node-id", "--node-name", "--auth-key", "--sip-ports",
+           "--metrics-file", "--forward-bad-checksum"]
+
+
+def run(cmd, timeout=120):
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+        return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        return "timeout", "", ""
+
+
+def usage_error(c, binary, args, what):
+    rc, out, err = run([binary] + args)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    c.eq(rc, 2, "%s: exit 2" % what)
+    c.check(len(lines) == 1, "%s: exactly one line on stderr" % what,
+            "got %d lines: %r" % (len(lines), err[-600:]))
+
+
+def main(argv):
+    if len(argv) != 3:
+        print("usage: test_cli.py HEPPROBE DATADIR", file=sys.stderr)
+        return 2
+    binary, data = os.path.abspath(argv[1]), argv[2]
+    c = harness.Checks("test_cli")
+    if not harness.need_tools(c, "tshark"):
+        c.exit()
+    good = os.path.join(data, "sip_call_rtp_g711a.pcap")
+    tmp = tempfile.mkdtemp(prefix="hp-cli-")
+    notpcap = os.path.join(tmp, "not-a-pcap.txt")
+    with open(notpcap, "w") as f:
+        f.write("this is not a capture\n" * 10)
+    unreadable = os.path.join(tmp, "unreadable.pcap")
+    with open(good, "rb") as src, open(unreadable, "wb") as dst:
+        dst.write(src.read(4096))
+    os.chmod(unreadable, 0)
+    # root reads a mode-000 file anyway; only test it when it really is unreadable.
+    really_unreadable = not os.access(unreadable, os.R_OK)
+
+    usage_error(c, binary, [], "no arguments")
+    usage_error(c, binary, ["--bogus-option"], "unknown option")
+    usage_error(c, binary, ["--pcap"], "--pcap without its value")
+    usage_error(c, binary, ["--pcap", os.path.join(tmp, "missing.pcap")], "missing file")
+    usage_error(c, binary, ["--pcap", tmp], "a directory as capture")
+    usage_error(c, binary, ["--pcap", notpcap], "a text file as capture")
+    if really_unreadable:
+        usage_error(c, binary, ["--pcap", unreadable], "unreadable file")
+    for bad in ["127.0.0.1:9060", "udp:127.0.0.1", "udp:127.0.0.1:", "udp:127.0.0.1:0",
+                "udp:127.0.0.1:65536", "udp:127.0.0.1:abc", "udp::9060", "udp:999.1.1.1:9060",
+                "sctp:127.0.0.1:9060", ""]:
+        usage_error(c, binary, ["--pcap", good, "--hep", bad], "malformed --hep %r" % bad)
+    for opt, bad in [("--node-id", "abc"), ("--node-id", "-1"), ("--node-id", "4294967296"),
+                     ("--sip-ports", "70000"), ("--sip-ports", "x"), ("--sip-ports", "5060-")]:
+        usage_error(c, binary, ["--pcap", good, opt, bad], "bad %s %r" % (opt, bad))
+
+    rc, out, err = run([binary, "--help"])
+    c.eq(rc, 0, "--help: exit 0")
+    missing = [o for o in OPTIONS if o not in out + err]
+    c.none(missing, "--help names every option")
+
+    for name in ("sip_call_rtp_g711a.pcap", "gen_sip_qinq.pcap", "gen_sip_bad_checksum.pcap"):
+        pcap = os.path.join(data, name)
+        as_sip, as_event = test_pcap.expectations(pcap)
+        # What --hep would send (SIP, checksum events, and whatever media
+        # messages the probe adds) is what the print mode must list.
+        r = harness.run_probe(binary, pcap, metrics=False)
+        sent = len(r.messages)
+        c.check(sent >= len(as_sip) + len(as_event),
+                "%s with --hep: at least tshark's %d SIP + %d events sent" % (name, len(as_sip), len(as_event)),
+                "got %d" % sent)
+        rc, out, err = run([binary, "--pcap", pcap])
+        # The end-of-run report follows the message lines on stdout; it
+        # starts with its "== hepprobe end-of-run report ==" banner.
+        head = out.split("\n== hepprobe end-of-run report ==")[0]
+        lines = [ln for ln in head.splitlines() if ln.strip()]
+        c.check("== hepprobe end-of-run report ==" in out and "hepprobe_rx_frames_total" in out,
+                "%s without --hep: end-of-run report on stdout" % name, out[-300:])
+        c.eq(rc, 0, "%s without --hep: exit 0" % name)
+        c.eq(len(lines), sent, "%s without --hep: one stdout line per HEP message (as many as --hep sends)"
+             % name)
+        c.none([ln for ln in lines if not ln.startswith("HEP ")],
+               "%s without --hep: every line before the report is a HEP message line" % name)
+        if rc != 0 or len(lines) != sent:
+            print("stdout tail:\n" + "\n".join(lines[-8:]))
+    os.chmod(unreadable, 0o600)
+    shutil.rmtree(tmp, ignore_errors=True)
+    c.exit()
+
+
+if __name__ == "__main__":
+    main(sys.argv)
