@@ -124,42 +124,36 @@ static enum hp_csum_verdict check_length(const uint8_t *udp, size_t ip_l4_len, s
 	return HP_CSUM_MAX;
 }
 
-enum hp_csum_verdict hp_csum_udp4(const uint8_t src[4], const uint8_t dst[4],
-				  const uint8_t *udp, size_t ip_l4_len, size_t cap)
+/* Both families: the pseudo-header is source, destination, the protocol and
+ * the UDP length (RFC 768; RFC 8200 §8.1 widens the length to 32 bits and
+ * pads with zero bytes, which adds nothing to the sum). A zero field means
+ * "no checksum": legal over IPv4 (RFC 768), discarded over IPv6 (RFC 8200
+ * §8.1), so the caller says which verdict it is. */
+static enum hp_csum_verdict udp_verdict(const uint8_t *src, const uint8_t *dst, size_t alen,
+					const uint8_t *udp, size_t ip_l4_len, size_t cap,
+					enum hp_csum_verdict zero)
 {
 	uint16_t udp_len = 0;
 	enum hp_csum_verdict v = check_length(udp, ip_l4_len, cap, &udp_len);
 
 	if (v != HP_CSUM_MAX)
 		return v;
-	/* RFC 768: a zero field means the sender computed no checksum. */
 	if (hp_get_be16(udp + 6) == 0)
-		return HP_CSUM_ZERO_IPV4;
-
-	/* RFC 768 pseudo-header: source, destination, zero, protocol, UDP length. */
-	uint64_t pseudo = hp_csum_add(src, 4, 0);
-	pseudo = hp_csum_add(dst, 4, pseudo);
+		return zero;
+	uint64_t pseudo = hp_csum_add(src, alen, 0);
+	pseudo = hp_csum_add(dst, alen, pseudo);
 	pseudo += 17u + udp_len;
 	return verdict(pseudo, udp, udp_len);
+}
+
+enum hp_csum_verdict hp_csum_udp4(const uint8_t src[4], const uint8_t dst[4],
+				  const uint8_t *udp, size_t ip_l4_len, size_t cap)
+{
+	return udp_verdict(src, dst, 4, udp, ip_l4_len, cap, HP_CSUM_ZERO_IPV4);
 }
 
 enum hp_csum_verdict hp_csum_udp6(const uint8_t src[16], const uint8_t dst[16],
 				  const uint8_t *udp, size_t ip_l4_len, size_t cap)
 {
-	uint16_t udp_len = 0;
-	enum hp_csum_verdict v = check_length(udp, ip_l4_len, cap, &udp_len);
-
-	if (v != HP_CSUM_MAX)
-		return v;
-	/* RFC 8200 §8.1: the UDP checksum is mandatory over IPv6; a receiver
-	 * discards a datagram whose field is zero. */
-	if (hp_get_be16(udp + 6) == 0)
-		return HP_CSUM_ZERO_IPV6;
-
-	/* RFC 8200 §8.1 pseudo-header: source, destination, 32-bit upper-layer
-	 * length, three zero bytes, next header. The length fits 16 bits here. */
-	uint64_t pseudo = hp_csum_add(src, 16, 0);
-	pseudo = hp_csum_add(dst, 16, pseudo);
-	pseudo += 17u + udp_len;
-	return verdict(pseudo, udp, udp_len);
+	return udp_verdict(src, dst, 16, udp, ip_l4_len, cap, HP_CSUM_ZERO_IPV6);
 }
