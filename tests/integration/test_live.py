@@ -12,7 +12,7 @@ Set-up (all of it private to this run, removed in `finally`):
     offload off on the sending end, lo up in A;
   * the HEP receiver (hep3.Receiver) on 127.0.0.1 inside A: its socket is
     created after setns(2) into A, so it lives there;
-  * hepprobe inside A (`ip netns exec`) on hp<pid>x through net_af_packet or
+  * hepprobe inside A (`nsenter --net`) on hp<pid>x through net_af_packet or
     net_af_xdp with our XDP program (xsks_map);
   * the frames of PCAP, written unchanged into hp<pid>y from B through an
     AF_PACKET socket in chunks of CHUNK frames, each chunk followed by a
@@ -102,6 +102,13 @@ class NetNs:
         return False
 
 
+
+def netns_exec(ns):
+    """Command prefix running a program in network namespace ns. nsenter
+    enters only the network namespace; `ip netns exec` also remounts /sys in
+    a new mount namespace, which fails where / is not a mount point (chroot)."""
+    return ["nsenter", "--net=/run/netns/" + ns]
+
 def sh(c, cmd, what):
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
     if p.returncode != 0:
@@ -128,16 +135,16 @@ class Topology:
             (["ip", "link", "add", self.if_a, "type", "veth", "peer", "name", self.if_b], "create veth pair"),
             (["ip", "link", "set", self.if_a, "netns", a], "move veth end to A"),
             (["ip", "link", "set", self.if_b, "netns", b], "move veth end to B"),
-            (["ip", "netns", "exec", a, "sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % self.if_a],
+            (netns_exec(a) + ["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % self.if_a],
              "IPv6 off in A"),
-            (["ip", "netns", "exec", b, "sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % self.if_b],
+            (netns_exec(b) + ["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % self.if_b],
              "IPv6 off in B"),
-            (["ip", "-n", a, "addr", "add", self.ip_a + "/24", "dev", self.if_a], "address in A"),
-            (["ip", "-n", b, "addr", "add", self.ip_b + "/24", "dev", self.if_b], "address in B"),
-            (["ip", "-n", a, "link", "set", "lo", "up"], "lo up in A"),
-            (["ip", "-n", a, "link", "set", self.if_a, "up"], "veth up in A"),
-            (["ip", "-n", b, "link", "set", self.if_b, "up"], "veth up in B"),
-            (["ip", "netns", "exec", b, "ethtool", "-K", self.if_b, "tx", "off"], "TX checksum offload off in B"),
+            (netns_exec(a) + ["ip", "addr", "add", self.ip_a + "/24", "dev", self.if_a], "address in A"),
+            (netns_exec(b) + ["ip", "addr", "add", self.ip_b + "/24", "dev", self.if_b], "address in B"),
+            (netns_exec(a) + ["ip", "link", "set", "lo", "up"], "lo up in A"),
+            (netns_exec(a) + ["ip", "link", "set", self.if_a, "up"], "veth up in A"),
+            (netns_exec(b) + ["ip", "link", "set", self.if_b, "up"], "veth up in B"),
+            (netns_exec(b) + ["ethtool", "-K", self.if_b, "tx", "off"], "TX checksum offload off in B"),
         ]
         for cmd, what in steps:
             if not sh(c, cmd, what):
@@ -152,7 +159,7 @@ class Topology:
             subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
 
     def link(self, ns, ifname):
-        p = subprocess.run(["ip", "-j", "-s", "-n", ns, "link", "show", "dev", ifname],
+        p = subprocess.run(netns_exec(ns) + ["ip", "-j", "-s", "link", "show", "dev", ifname],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
         if p.returncode != 0:
             return None
@@ -199,11 +206,11 @@ def start_probe(binary, topo, mode, xdp_prog, hep_port, mfile, workdir):
         vdev = "net_af_packet0,iface=%s" % topo.if_a
     else:
         vdev = "net_af_xdp0,iface=%s,start_queue=0,queue_count=1,xdp_prog=%s" % (topo.if_a, xdp_prog)
-    cmd = (["ip", "netns", "exec", topo.ns_a, binary] + EAL + ["--vdev", vdev, "--",
+    cmd = (netns_exec(topo.ns_a) + [binary] + EAL + ["--vdev", vdev, "--",
            "--port", "0", "--hep", "udp:127.0.0.1:%d" % hep_port, "--node-id", str(NODE_ID),
            "--metrics-file", mfile, "--quiet"])
     print("run: %s" % " ".join(cmd))
-    # `ip netns exec` execs the command: the child's pid is hepprobe's.
+    # nsenter execs the command: the child's pid is hepprobe's.
     with open(os.path.join(workdir, "probe.out"), "wb") as out, \
             open(os.path.join(workdir, "probe.err"), "wb") as err:
         return subprocess.Popen(cmd, stdout=out, stderr=err, cwd=workdir)
