@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Packets/s of one hepprobe worker as the number of concurrent RTP streams
+# grows: 1k, 100k and 1M streams (500, 50k, 500k calls of 2 streams). Each
+# size replays a capture from bench/sender/scalecap.py forever (--loop):
+# per call an INVITE with an SDP offer, then K RTP packets per stream,
+# interleaved over all streams, no BYE.
+#
+# The first pass through the file creates every dialog and stream; later
+# passes only look them up. The rate is therefore measured in steady state:
+# hepprobe rewrites its metrics every second (--metrics-interval 1), the
+# script reads hepprobe_rx_frames_total and the worker thread's CPU time
+# (/proc/PID/task/TID/schedstat) at each rewrite, and the window starts at
+# the first snapshot after one whole pass and ends after --passes more
+# passes. rtp_streams_total must not grow inside the window (it would if
+# streams expired and were created again: stream idle time is 30 s of wall
+# clock, net_pcap's infinite_rx frames carry no capture time).
+#
+# Two figures, as in run.sh: packets/s of wall time, and nanoseconds of
+# worker CPU per packet (the cost of a packet, nearly independent of how
+# much of the core other processes took). The spread is (max - min) / min
+# of the CPU figure over the sizes; the target is 20 %.
+#
+# usage: bench/scale.sh [--calls 500,50000,500000] [--rtp K] [--passes N]
+#                       [--min-window S] [--max-time S] [--build-dir DIR] [--no-build]
+#                       [--results FILE] [--no-append]
+set -euo pipefail
+export LC_ALL=C
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+calls_list=500,50000,500000
+rtp=1
+passes=2
+min_window=10
+max_time=900
+build_dir=$root/build-bench-native
+build=1
+results=$here/RESULTS.md
+append=1
+# Bytes of EAL memory per preloaded frame: an mbuf (2176-byte data room,
+# 128-byte header, mempool header) is about 2.4 KB, but with --no-huge the
+# pages are 4 KB and a mempool object never crosses a page: one page each.
+mbuf_bytes=4160
+
+usage() {
+	sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+	cat <<'EOF'
+
+  --calls LIST      concurrent calls per size (default 500,50000,500000:
+                    1k, 100k, 1M streams)
+  --rtp K           RTP packets per stream in the capture (default 1; each
+                    pass then carries 1 INVITE and 2 RTP packets per call)
+  --passes N        whole passes in the measured window (default 2)
+  --min-window S    the window also lasts at least S seconds (default 10)
+  --max-time S      give up a size after S seconds of replay (default 900);
+                    the window then ends at the last snapshot and the row
+                    says how many passes it covered
+  --build-dir DIR   meson build directory (default build-bench-native,
+                    configured with -Dnative=true)
+  --no-build        use DIR/hepprobe as it is
+  --results FILE    where the table is appended (default bench/RESULTS.md)
+  --no-append       print the table only
+EOF
+	exit "${1:-0}"
+}
+die() { echo "bench/scale.sh: $*" >&2; exit 2; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--calls) calls_list=${2:?}; shift 2 ;;
+	--rtp) rtp=${2:?}; shift 2 ;;
+	--passes) passes=${2:?}; shift 2 ;;
+	--min-window) min_window=${2:?}; shift 2 ;;
+	--max-time) max_time=${2:?}; shift 2 ;;
+	--build-dir) build_dir=${2:?}; shift 2 ;;
+	--no-build) build=0; shift ;;
+	--results) results=${2:?}; shift 2 ;;
+	--no-append) append=0; shift ;;
+	-h|--help) usage 0 ;;
+	*) echo "bench/scale.sh: unknown option '$1'" >&2; usage 2 ;;
+	esac
+done
+[[ $calls_list =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || die "--calls wants a comma-separated list of counts, not '$calls_list'"
+[[ $rtp =~ ^[1-9][0-9]*$ ]] || die "--rtp wants a count > 0, not '$rtp'"
+[[ $passes =~ ^[1-9][0-9]*$ ]] || die "--passes wants a count > 0, not '$passes'"
+[[ $min_window =~ ^[0-9]+$ ]] || die "--min-window wants whole seconds, not '$min_window'"
+[[ $max_time =~ ^[1-9][0-9]*$ ]] || die "--max-time wants whole seconds > 0, not '$max_time'"
+case $build_dir in /*) ;; *) build_dir=$PWD/$build_dir ;; esac
+
+if [ "$build" = 1 ]; then
+	if [ -f "$build_dir/build.ninja" ]; then
+		meson configure "$build_dir" -Dnative=true >/dev/null
+	else
+		meson setup "$build_dir" "$root" -Dnative=true -Dtests=false >/dev/null
+	fi
+	meson compile -C "$build_dir" hepprobe >/dev/null || die "build failed: run 'meson compile -C $build_dir' to see why"
+fi
+hepprobe=$build_dir/hepprobe
+[ -x "$hepprobe" ] || die "$hepprobe not built (drop --no-build)"
+data=$build_dir/bench-data
+work=$build_dir/bench-scale
+rm -rf "$work"
+mkdir -p "$data" "$work"
+
+now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
+
+# Worker thread of $1 (EAL names it rte-worker-1 or lcore-worker-1).
+find_worker() {
+	local t comm
+	wtid=
+	for t in /proc/"$1"/task/*; do
+		read -r comm 2>/dev/null <"$t/comm" || continue
+		case $comm in rte-worker-1|lcore-worker-1) wtid=${t##*/}; return ;; esac
+	done
+}
+
+# Reads the metrics snapshot into s_rx, s_act, s_tot, s_dlg, s_full (no fork:
+# this runs ten times a second next to the worker).
+read_prom() {
+	local k v
+	s_rx='' s_act='' s_tot='' s_dlg='' s_full=0
+	while read -r k v; do
+		case $k in
+		hepprobe_rx_frames_total) s_rx=$v ;;
+		hepprobe_rtp_streams_active) s_act=$v ;;
+		hepprobe_rtp_streams_total) s_tot=$v ;;
+		hepprobe_dialogs_active) s_dlg=$v ;;
+		'hepprobe_drops_total{reason="stream_table_full"}') s_full=$v ;;
+		esac
+	done <"$1" 2>/dev/null || true
+}
+
+rss_kb() {
+	local k v
+	while read -r k v _; do
+		if [ "$k" = VmRSS: ]; then echo "$v"; return; fi
+	done <"/proc/$1/status" 2>/dev/null
+	echo '?'
+}
+
+# One size: sets the row variables below.
+run_size() {
+	local calls=$1 input frames streams ms md mem_mb avail_mb prom log pid
+	local cpu=0 ns rest t start_us='' w0_t='' w0_rx='' w0_cpu='' w0_tot=''
+	local w1_t='' w1_rx='' w1_cpu='' w1_tot='' last_rx=-1 rss='?' target
+	input=$data/scale-${calls}c-${rtp}r.pcap
+	if [ ! -s "$input" ]; then
+		echo "generating $input ..." >&2
+		python3 "$here/sender/scalecap.py" --calls "$calls" --rtp "$rtp" --out "$input.tmp" >&2 ||
+			die "bench/sender/scalecap.py failed"
+		mv "$input.tmp" "$input"
+	fi
+	frames=$((calls * (1 + 2 * rtp)))
+	streams=$((2 * calls))
+	# Room for every stream and dialog plus a quarter, at least the defaults.
+	ms=$((streams + streams / 4)); [ "$ms" -ge 16384 ] || ms=16384
+	md=$((calls + calls / 4)); [ "$md" -ge 8192 ] || md=8192
+	mem_mb=$((frames * mbuf_bytes / 1048576 + 1024))
+	avail_mb=$(awk '/MemAvailable/ { printf "%d", $2 / 1024 }' /proc/meminfo)
+	[ $((mem_mb + (ms * 610 + md * 2100) / 1048576 + 512)) -lt "$avail_mb" ] ||
+		die "$calls calls need about $mem_mb MB of EAL memory for the preloaded capture plus the tables; $avail_mb MB available"
+	prom=$work/scale-$calls.prom
+	log=$work/scale-$calls.log
+	cmd=("$hepprobe" -l 0-1 --no-huge -m "$mem_mb" --no-pci --no-shconf --no-telemetry --log-level='*:warning'
+		-- --pcap "$input" --loop --duration 86400 --quiet --max-streams "$ms" --max-dialogs "$md"
+		--metrics-file "$prom" --metrics-interval 1)
+	"${cmd[@]}" >"$log" 2>&1 </dev/null &
+	pid=$!
+	wtid=''
+	target=''
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
+		[ -n "$wtid" ] || find_worker "$pid"
+		[ -f "$prom" ] || continue
+		read_prom "$prom"
+		if [ -z "$s_rx" ] || [ "$s_rx" = "$last_rx" ]; then continue; fi
+		# A new snapshot: take the worker's CPU time now.
+		last_rx=$s_rx
+		t=$(now_us)
+		[ -n "$wtid" ] && read -r ns rest 2>/dev/null <"/proc/$pid/task/$wtid/schedstat" && cpu=$ns
+		if [ -z "$start_us" ] && [ "$s_rx" -gt 0 ]; then start_us=$t; fi
+		if [ -z "$w0_t" ] && [ "$s_rx" -ge "$frames" ]; then
+			w0_t=$t w0_rx=$s_rx w0_cpu=$cpu w0_tot=$s_tot
+			target=$((w0_rx + passes * frames))
+			echo "  $calls calls: pass 1 done at $s_rx frames, $s_act streams active, $s_dlg dialogs" >&2
+		elif [ -n "$w0_t" ]; then
+			w1_t=$t w1_rx=$s_rx w1_cpu=$cpu w1_tot=$s_tot
+			r_act=$s_act r_dlg=$s_dlg r_full=$s_full
+			rss=$(rss_kb "$pid")
+			if [ "$s_rx" -ge "$target" ] && [ $((t - w0_t)) -ge $((min_window * 1000000)) ]; then break; fi
+		fi
+		if [ -n "$start_us" ] && [ $((t - start_us)) -gt $((max_time * 1000000)) ]; then
+			echo "  $calls calls: --max-time $max_time s reached at $s_rx frames" >&2
+			break
+		fi
+	done
+	kill -INT "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	r_frames=$frames r_ms=$ms r_md=$md r_rss=$rss
+	r_cmd=$(quote "${cmd[@]}")
+	if [ -z "$w1_t" ] || [ "$w1_rx" -le "$w0_rx" ]; then
+		r_pps=n/a r_ns=n/a r_cpu=n/a r_oncpu=n/a r_passes=0 r_new=n/a r_p1=n/a
+		[ -n "$r_act" ] || r_act=n/a
+		echo "  $calls calls: no steady-state window (see $log)" >&2
+		return
+	fi
+	r_pps=$(awk -v p=$((w1_rx - w0_rx)) -v u=$((w1_t - w0_t)) 'BEGIN { printf "%.0f", p * 1e6 / u }')
+	r_ns=$(awk -v r="$r_pps" 'BEGIN { printf "%.1f", 1e9 / r }')
+	r_cpu=$(awk -v c=$((w1_cpu - w0_cpu)) -v p=$((w1_rx - w0_rx)) 'BEGIN { printf "%.1f", c / p }')
+	r_oncpu=$(awk -v c=$((w1_cpu - w0_cpu)) -v u=$((w1_t - w0_t)) 'BEGIN { printf "%.0f %%", c / u / 10 }')
+	r_passes=$(awk -v p=$((w1_rx - w0_rx)) -v f="$frames" 'BEGIN { printf "%.2f", p / f }')
+	r_new=$((w1_tot - w0_tot))
+	# Pass 1 (creates every stream): worker CPU from its start to the first
+	# window snapshot, over the frames seen by then.
+	r_p1=$(awk -v c="$w0_cpu" -v p="$w0_rx" 'BEGIN { printf "%.1f", c / p }')
+	echo "  $calls calls: steady $r_pps packets/s, $r_cpu ns/packet of worker CPU over $r_passes passes; streams created in the window: $r_new" >&2
+}
+
+quote() {
+	local a s=
+	for a in "$@"; do
+		if [[ $a =~ ^[A-Za-z0-9_./:=,@%+-]+$ ]]; then s+="$a "; else s+="'${a//\'/\'\\\'\'}' "; fi
+	done
+	echo "${s% }"
+}
+
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -n "$(git -C "$root" --no-optional-locks status --porcelain 2>/dev/null)" ] && commit+=-dirty
+load_before=$(cut -d' ' -f1 /proc/loadavg)
+IFS=, read -r -a sizes <<<"$calls_list"
+rows=() cmds=() cpus=()
+for c in "${sizes[@]}"; do
+	echo "size: $c calls ($((2 * c)) streams)" >&2
+	r_act='' r_dlg='' r_full=0
+	run_size "$c"
+	rows+=("| $((2 * c)) | $c | $r_frames | $r_ms / $r_md | $r_p1 | $r_pps | $r_ns | $r_cpu | $r_oncpu | $r_passes | $r_act / $r_dlg | $r_new | $r_full | $r_rss |")
+	cmds+=("$r_cmd")
+	[ "$r_cpu" = n/a ] || cpus+=("$r_cpu")
+done
+load_after=$(cut -d' ' -f1 /proc/loadavg)
+spread=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{ v[NR] = $1 } END { if (NR < 2) print "n/a"; else printf "%.1f %%", (v[NR] - v[1]) * 100 / v[1] }')
+
+table=$(
+	echo "### $(date -u '+%Y-%m-%d %H:%M UTC') — stream scale, commit $commit"
+	echo
+	echo "- machine: $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) cores; $(uname -sr); DPDK $(pkg-config --modversion libdpdk 2>/dev/null || echo unknown)"
+	echo "- load average (1 min) before/after: $load_before / $load_after"
+	echo "- binary: \`${hepprobe#"$root"/}\`, built $(date -u -r "$hepprobe" '+%Y-%m-%d %H:%M UTC') (the commit above is HEAD at run time)"
+	echo "- input: \`bench/sender/scalecap.py --calls N --rtp $rtp\` (per call an INVITE with SDP, $rtp RTP packet(s) per stream, no BYE), replayed with --loop"
+	echo "- steady state: window from the first metrics snapshot after one whole pass (every stream created) over at least $passes more passes and $min_window s; \"created in window\" must be 0"
+	echo
+	echo "| streams | calls | frames per pass | --max-streams / --max-dialogs | pass 1 ns/packet of worker CPU | packets/s (wall), steady | ns/packet (wall) | ns/packet of worker CPU, steady | worker on CPU | passes in window | streams / dialogs active at end | streams created in window | stream_table_full drops | VmRSS kB |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	printf '%s\n' "${rows[@]}"
+	echo
+	echo "Spread of the steady CPU ns/packet, (max - min) / min: $spread (target 20 %)."
+	echo
+	echo "Commands (stopped with SIGINT once the window was complete):"
+	echo
+	echo '```'
+	printf '%s\n' "${cmds[@]}"
+	echo '```'
+)
+echo "$table"
+if [ "$append" = 1 ]; then
+	{ echo; echo "$table"; } >>"$results"
+	echo "appended to $results" >&2
+fi
