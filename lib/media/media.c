@@ -421,7 +421,8 @@ static bool expects_rtp(const struct media_dialog *d, int party, uint64_t now_us
 	return false;
 }
 
-/* Ends a dialog: its streams, its no_rtp events, its call-log entry, its endpoints.
+/* Ends a dialog: its streams, its no_rtp events, its call_summary event, its
+ * call-log entry, its endpoints.
  * The caller removes the dialog entry (or the table does, on expiry). */
 static void dialog_end(struct hp_media *m, struct media_dialog *d, int reason)
 {
@@ -444,6 +445,7 @@ static void dialog_end(struct hp_media *m, struct media_dialog *d, int reason)
 	c.cid_len = (uint16_t)(d->call_id_len < MEDIA_LOG_CID ? d->call_id_len : MEDIA_LOG_CID);
 	memcpy(c.cid, d->call_id, c.cid_len);
 	memcpy(c.s, d->ended, sizeof(c.s));
+	media_emit_call_summary(m, d, &c);
 	media_log_call(m, &c);
 	party_unbind(m, d, MEDIA_CALLER);
 	party_unbind(m, d, MEDIA_CALLEE);

@@ -32,6 +32,8 @@ enum media_end {
 #define MEDIA_SUM_STREAMS 4      /* ended streams remembered per call for the call view */
 #define MEDIA_LOG_CID 128        /* Call-ID bytes kept in the call log */
 #define MEDIA_VERDICT_ENCRYPTED 0xFE /* SRTP: payload not classified */
+#define MEDIA_VERDICT_NO_RTP 0xFD    /* an announced direction that carried no RTP */
+#define MEDIA_SUMMARY_MAX 640        /* call summary sentence: 6 directions of <= 80 bytes */
 #define MEDIA_JSON_MAX 32768
 
 struct media_pt {
@@ -179,5 +181,8 @@ void media_stream_sum(const struct hp_media *m, const struct media_stream *s,
 void media_emit_no_rtp(struct hp_media *m, const struct media_dialog *d, int sender, int reason,
 		       uint64_t ts_us);
 void media_log_call(struct hp_media *m, const struct media_call_sum *c);
+/* The call_summary event of an ending dialog, from its call-log entry c. */
+void media_emit_call_summary(struct hp_media *m, const struct media_dialog *d,
+			     const struct media_call_sum *c);
 
 #endif

@@ -244,25 +244,44 @@ void media_stream_end_records(struct hp_media *m, struct media_stream *s, int re
 	emit_report(m, s, reason, sum, &q);
 }
 
+static int party_dir(int sender)
+{
+	return sender == MEDIA_CALLER ? HP_MEDIA_DIR_CALLER_TO_CALLEE : HP_MEDIA_DIR_CALLEE_TO_CALLER;
+}
+
+/* The announced endpoints of a direction without RTP: the sender's first audio
+ * line (expects_rtp() made sure it has one) towards the other party's, if any. */
+static void no_rtp_lines(const struct media_dialog *d, int sender, const struct media_line **fl,
+			 const struct media_line **tl)
+{
+	const struct media_party *to = &d->party[sender ^ 1];
+
+	*fl = &d->party[sender].line[0];
+	*tl = to->n_line > 0 ? &to->line[0] : NULL;
+}
+
+static void json_no_rtp_ends(struct hp_json *j, const struct media_line *fl,
+			     const struct media_line *tl)
+{
+	hp_json_endpoint(j, "src", fl->family, fl->addr, fl->port);
+	if (tl != NULL)
+		hp_json_endpoint(j, "dst", tl->family, tl->addr, tl->port);
+}
+
 void media_emit_no_rtp(struct hp_media *m, const struct media_dialog *d, int sender, int reason,
 		       uint64_t ts_us)
 {
-	const struct media_party *from = &d->party[sender];
-	const struct media_party *to = &d->party[sender ^ 1];
-	const struct media_line *fl = &from->line[0];
-	const struct media_line *tl = to->n_line > 0 ? &to->line[0] : NULL;
+	const struct media_line *fl, *tl;
 	static const char *const dir_names[] = { "", "sendrecv", "sendonly", "recvonly", "inactive" };
 	struct hp_json j;
 
+	no_rtp_lines(d, sender, &fl, &tl);
 	hp_json_init(&j, m->buf, sizeof(m->buf));
 	hp_json_obj_begin(&j, NULL);
 	hp_json_cstr(&j, "event", "no_rtp");
-	hp_json_cstr(&j, "direction", hp_media_dir_label(sender == MEDIA_CALLER
-					? HP_MEDIA_DIR_CALLER_TO_CALLEE : HP_MEDIA_DIR_CALLEE_TO_CALLER));
+	hp_json_cstr(&j, "direction", hp_media_dir_label(party_dir(sender)));
 	json_call_id(&j, d);
-	hp_json_endpoint(&j, "src", fl->family, fl->addr, fl->port);
-	if (tl != NULL)
-		hp_json_endpoint(&j, "dst", tl->family, tl->addr, tl->port);
+	json_no_rtp_ends(&j, fl, tl);
 	hp_json_cstr(&j, "sdp_direction", fl->dir < HP_ARRAY_LEN(dir_names) ? dir_names[fl->dir] : "");
 	hp_json_cstr(&j, "reason", media_end_label(reason));
 	hp_json_obj_end(&j);
@@ -281,6 +300,238 @@ void media_log_call(struct hp_media *m, const struct media_call_sum *c)
 		return;
 	m->log[m->log_n % m->cfg.call_log] = *c;
 	m->log_n++;
+}
+
+/* ------------------------------------------------------------------ call summary */
+
+/* Bounded text without printf: the summary sentence is built when a dialog ends,
+ * on the tick path. Output past cap is dropped; buf stays NUL-terminated. */
+struct text {
+	char *buf;
+	size_t cap;
+	size_t len;
+};
+
+static void text_put(struct text *t, const char *s, size_t n)
+{
+	size_t room = t->cap - 1 - t->len;
+
+	if (n > room)
+		n = room;
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
+}
+
+static void text_cstr(struct text *t, const char *s)
+{
+	text_put(t, s, strlen(s));
+}
+
+static void text_u64(struct text *t, uint64_t v)
+{
+	char d[20];
+	size_t n = 0;
+
+	do {
+		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	text_put(t, d + sizeof(d) - n, n);
+}
+
+static void text_i64(struct text *t, int64_t v)
+{
+	if (v < 0)
+		text_put(t, "-", 1);
+	text_u64(t, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+}
+
+static bool verdict_flat(int v)
+{
+	return v == HP_SILENCE_FLATLINE || v == HP_SILENCE_CONSTANT_PAYLOAD;
+}
+
+/* "flatline (sample 0) for 3.0 s", "constant_payload for 4.2 s", "audio": the
+ * verdict as both the call view and the call_summary sentence state it. */
+static void text_verdict(struct text *t, const struct media_stream_sum *s)
+{
+	text_cstr(t, verdict_label(s->verdict));
+	if (!verdict_flat(s->verdict))
+		return;
+	if (s->verdict == HP_SILENCE_FLATLINE) {
+		text_cstr(t, " (sample ");
+		text_i64(t, s->flat_value);
+		text_cstr(t, ")");
+	}
+	text_cstr(t, " for ");
+	text_u64(t, s->flat_ms / 1000);
+	text_cstr(t, ".");
+	text_u64(t, s->flat_ms % 1000 / 100);
+	text_cstr(t, " s");
+}
+
+/* One direction of a call: a stream, or an announced direction without RTP (s NULL). */
+struct call_entry {
+	uint8_t dir;
+	uint8_t verdict;
+	const struct media_stream_sum *s;
+};
+
+#define CALL_ENTRIES (MEDIA_SUM_STREAMS + 2)
+
+/* The entries in report order: caller->callee, callee->caller, then streams of
+ * unknown direction; a direction without RTP after that direction's streams. */
+static int call_entries(const struct media_call_sum *c, struct call_entry *e)
+{
+	static const uint8_t order[] = { HP_MEDIA_DIR_CALLER_TO_CALLEE,
+					 HP_MEDIA_DIR_CALLEE_TO_CALLER, HP_MEDIA_DIR_UNKNOWN };
+	int n = 0;
+
+	for (int o = 0; o < 3; o++) {
+		for (int i = 0; i < c->n_streams; i++)
+			if (c->s[i].dir == order[o])
+				e[n++] = (struct call_entry){ order[o], c->s[i].verdict, &c->s[i] };
+		if (o < 2 && c->no_rtp[o])
+			e[n++] = (struct call_entry){ order[o], MEDIA_VERDICT_NO_RTP, NULL };
+	}
+	return n;
+}
+
+/* Audio and encrypted media are what a working call carries; the rest is news. */
+static bool entry_fault(const struct call_entry *e)
+{
+	return e->verdict != HP_SILENCE_AUDIO && e->verdict != MEDIA_VERDICT_ENCRYPTED;
+}
+
+static void text_entry(struct text *t, const struct call_entry *e)
+{
+	text_cstr(t, hp_media_dir_label(e->dir));
+	switch (e->verdict) {
+	case HP_SILENCE_AUDIO:
+		text_cstr(t, " has audio");
+		break;
+	case HP_SILENCE_LOW_LEVEL:
+		text_cstr(t, " has only low-level audio");
+		break;
+	case HP_SILENCE_NO_AUDIO:
+		text_cstr(t, " has no audio payload");
+		break;
+	case MEDIA_VERDICT_ENCRYPTED:
+		text_cstr(t, " is encrypted");
+		break;
+	case MEDIA_VERDICT_NO_RTP:
+		text_cstr(t, " has no RTP");
+		break;
+	default:
+		text_cstr(t, " ");
+		text_verdict(t, e->s);
+		break;
+	}
+}
+
+/* "caller->callee flatline (sample 0) for 14.7 s while callee->caller has audio":
+ * the faulty directions first, joined by "and", then "while" the sound ones.
+ * Returns the length written into buf (cap > 0). */
+static size_t call_summary_text(const struct media_call_sum *c, char *buf, size_t cap)
+{
+	struct call_entry e[CALL_ENTRIES];
+	struct text t = { .buf = buf, .cap = cap };
+	int n = call_entries(c, e);
+	bool any = false;
+
+	buf[0] = '\0';
+	for (int pass = 0; pass < 2; pass++) {
+		bool first_of_pass = true;
+		for (int i = 0; i < n; i++) {
+			if (entry_fault(&e[i]) != (pass == 0))
+				continue;
+			if (any)
+				text_cstr(&t, first_of_pass ? " while " : " and ");
+			text_entry(&t, &e[i]);
+			any = true;
+			first_of_pass = false;
+		}
+	}
+	if (!any)
+		text_cstr(&t, "no RTP seen");
+	return t.len;
+}
+
+static void json_entry(struct hp_json *j, const struct media_dialog *d, const struct call_entry *e)
+{
+	const struct media_stream_sum *s = e->s;
+
+	hp_json_obj_begin(j, NULL);
+	hp_json_cstr(j, "direction", hp_media_dir_label(e->dir));
+	if (s == NULL) {
+		const struct media_line *fl, *tl;
+		no_rtp_lines(d, e->dir == HP_MEDIA_DIR_CALLER_TO_CALLEE ? MEDIA_CALLER : MEDIA_CALLEE,
+			     &fl, &tl);
+		json_no_rtp_ends(j, fl, tl);
+		hp_json_cstr(j, "verdict", "no_rtp");
+		hp_json_u64(j, "packets", 0);
+		hp_json_i64(j, "lost", 0);
+		hp_json_u64(j, "flat_ms", 0);
+	} else {
+		hp_json_endpoint(j, "src", s->family, s->src, s->sport);
+		hp_json_endpoint(j, "dst", s->family, s->dst, s->dport);
+		hp_json_hex32(j, "ssrc", s->ssrc);
+		hp_json_cstr(j, "codec", s->codec);
+		hp_json_cstr(j, "verdict", verdict_label(s->verdict));
+		hp_json_u64(j, "packets", s->packets);
+		hp_json_i64(j, "lost", s->lost);
+		hp_json_u64(j, "flat_ms", verdict_flat(s->verdict) ? s->flat_ms : 0);
+		if (s->verdict == HP_SILENCE_FLATLINE)
+			hp_json_i64(j, "value", s->flat_value);
+	}
+	hp_json_obj_end(j);
+}
+
+void media_emit_call_summary(struct hp_media *m, const struct media_dialog *d,
+			     const struct media_call_sum *c)
+{
+	static const uint8_t zero[16];
+	struct call_entry e[CALL_ENTRIES];
+	char sentence[MEDIA_SUMMARY_MAX];
+	struct hp_json j;
+	int n = call_entries(c, e);
+	size_t slen = call_summary_text(c, sentence, sizeof(sentence));
+
+	hp_json_init(&j, m->buf, sizeof(m->buf));
+	hp_json_obj_begin(&j, NULL);
+	hp_json_cstr(&j, "event", "call_summary");
+	json_call_id(&j, d);
+	hp_json_cstr(&j, "end_reason", media_end_label(c->end_reason));
+	hp_json_u64(&j, "start_us", c->start_us);
+	hp_json_u64(&j, "end_us", c->end_us);
+	hp_json_arr_begin(&j, "directions");
+	for (int i = 0; i < n; i++)
+		json_entry(&j, d, &e[i]);
+	hp_json_arr_end(&j);
+	if (c->more_streams)
+		hp_json_u64(&j, "more_streams", c->more_streams);
+	hp_json_str(&j, "summary", sentence, slen);
+	hp_json_obj_end(&j);
+	size_t len = hp_json_finish(&j);
+	if (len == 0)
+		return;
+	/* The record's addresses: the caller's stream (entries put it first), else the
+	 * announced endpoints of a silent direction, else none. */
+	if (n > 0 && e[0].s != NULL) {
+		const struct media_stream_sum *s = e[0].s;
+		media_emit(m, HP_HEP_PROTO_LOG, len, d, s->family, s->src, s->dst, s->sport, s->dport,
+			   c->end_us);
+	} else if (n > 0) {
+		const struct media_line *fl, *tl;
+		no_rtp_lines(d, e[0].dir == HP_MEDIA_DIR_CALLER_TO_CALLEE ? MEDIA_CALLER : MEDIA_CALLEE,
+			     &fl, &tl);
+		media_emit(m, HP_HEP_PROTO_LOG, len, d, fl->family, fl->addr,
+			   tl != NULL ? tl->addr : zero, fl->port, tl != NULL ? tl->port : 0, c->end_us);
+	} else {
+		media_emit(m, HP_HEP_PROTO_LOG, len, d, 4, zero, zero, 0, 0, c->end_us);
+	}
+	hp_ctr_inc(m->ctr, HP_CTR_MEDIA_EVENTS);
 }
 
 /* ------------------------------------------------------------------ call view */
@@ -335,11 +586,13 @@ static void out_stream(struct out *o, const struct media_stream_sum *s)
 	out_endpoint(o, s->family, s->src, s->sport);
 	outf(o, " -> ");
 	out_endpoint(o, s->family, s->dst, s->dport);
-	outf(o, " %s %s", s->codec[0] ? s->codec : "?", verdict_label(s->verdict));
-	if (s->verdict == HP_SILENCE_FLATLINE || s->verdict == HP_SILENCE_CONSTANT_PAYLOAD) {
-		if (s->verdict == HP_SILENCE_FLATLINE)
-			outf(o, " (sample %d)", s->flat_value);
-		outf(o, " for %u.%u s from ", s->flat_ms / 1000, s->flat_ms % 1000 / 100);
+	char v[96];
+	struct text t = { .buf = v, .cap = sizeof(v) };
+
+	text_verdict(&t, s);
+	outf(o, " %s %s", s->codec[0] ? s->codec : "?", v);
+	if (verdict_flat(s->verdict)) {
+		outf(o, " from ");
 		out_clock(o, s->flat_start_us);
 	}
 	outf(o, ", %llu packets, %lld lost", (unsigned long long)s->packets, (long long)s->lost);
@@ -369,9 +622,17 @@ static void out_call(struct out *o, const struct media_call_sum *c)
 		if (c->no_rtp[p])
 			outf(o, "; no RTP %s", hp_media_dir_label(p == MEDIA_CALLER
 					? HP_MEDIA_DIR_CALLER_TO_CALLEE : HP_MEDIA_DIR_CALLEE_TO_CALLER));
-	if (c->n_streams == 0 && !c->no_rtp[0] && !c->no_rtp[1])
-		outf(o, " no RTP seen");
+	if (c->n_streams == 0 && !c->no_rtp[0] && !c->no_rtp[1]) {
+		outf(o, " no RTP seen\n");
+		return;
+	}
 	outf(o, "\n");
+	/* The sentence of the call_summary event, for calls that are dialogs. */
+	if (c->cid_len > 0) {
+		char sentence[MEDIA_SUMMARY_MAX];
+		call_summary_text(c, sentence, sizeof(sentence));
+		outf(o, "  summary: %s\n", sentence);
+	}
 }
 
 struct render_ctx {

@@ -34,7 +34,7 @@
 	X(DIALOG_TABLE_FULL, "hepprobe_dialog_table_full_total", "SIP messages whose dialog could not be tracked: table full") \
 	X(ENDPOINT_TABLE_FULL, "hepprobe_media_endpoint_table_full_total", "SDP media endpoints not learned: table full") \
 	X(SDP_MALFORMED, "hepprobe_sdp_malformed_total", "SDP bodies that did not parse") \
-	X(MEDIA_EVENTS, "hepprobe_media_events_total", "Media events emitted (flatline, low_level, no_rtp, stream_end)") \
+	X(MEDIA_EVENTS, "hepprobe_media_events_total", "Media events emitted (flatline, low_level, no_rtp, stream_end, call_summary)") \
 	X(MEDIA_REPORTS, "hepprobe_media_reports_total", "Per-stream QoS reports emitted (HEP type 34)") \
 	X(HEP_DROPPED, "hepprobe_hep_dropped_total", "HEP messages not queued: sender queue full (live input) or too large")
 

@@ -215,6 +215,7 @@ Test(media, offer_answer_binds_both_directions)
 	cr_assert_eq(a->ts, T0 + 2 * SEC + 49 * 20 * MS);
 	cr_assert_eq(count(100, "\"event\":\"stream_end\"", "\"reason\":\"end_of_capture\""), 2);
 	cr_assert_eq(count(100, "\"event\":\"flatline\"", NULL), 0);
+	cr_assert_eq(count(100, "\"event\":\"call_summary\"", "\"end_reason\":\"end_of_capture\""), 1);
 	cr_assert_eq(ctr.v[HP_CTR_STREAMS_ACTIVE], 0);
 	cr_assert_eq(ctr.v[HP_CTR_DIALOGS_ACTIVE], 0);
 	cr_assert_eq(ctr.v[HP_CTR_MEDIA_REPORTS], 2);
@@ -348,6 +349,8 @@ Test(media, unannounced_rtp_after_probation)
 	cr_assert(strstr(r->json, "\"codec\":\"PCMU\""));
 	cr_assert(strstr(r->json, "\"heuristic\":true"));
 	cr_assert(strstr(r->json, "\"start_us\":1699963200000000"));
+	/* No dialog, no call summary. */
+	cr_assert_eq(count(100, "\"event\":\"call_summary\"", NULL), 0);
 	hp_media_destroy(m);
 }
 
@@ -450,6 +453,7 @@ Test(media, inactivity_expiry)
 	hp_media_tick(m, last + 61 * SEC + 1);
 	cr_assert_eq(ctr.v[HP_CTR_DIALOGS_EXPIRED], 1);
 	cr_assert_eq(ctr.v[HP_CTR_DIALOGS_ACTIVE], 0);
+	cr_assert_eq(count(100, "\"event\":\"call_summary\"", "\"end_reason\":\"timeout\""), 1);
 	char view[1024];
 	hp_media_render_calls(m, view, sizeof(view));
 	cr_assert(strstr(view, "Call-ID abc@host (timeout): caller->callee 10.0.0.1:4000 -> "
@@ -479,6 +483,91 @@ Test(media, announced_direction_without_rtp)
 	hp_media_destroy(m);
 }
 
+/* The issue's call view in the events: one call_summary per ended dialog with both
+ * directions. The callee sends 3 s of mu-law 0xFF (sample 0) while the caller talks. */
+Test(media, call_summary_flat_and_speech)
+{
+	struct hp_media *m = engine(64, 16);
+	call_setup(m, T0);
+	uint64_t t = T0 + 5 * SEC;
+	rtp_run(m, "10.0.0.1", 4000, "10.0.0.2", 5000, 0xAAAA, 100, 150, false, t);
+	rtp_run(m, "10.0.0.2", 5000, "10.0.0.1", 4000, 0xBBBB, 100, 150, true, t);
+	uint64_t bye = T0 + 10 * SEC;
+	sip(m, "BYE sip:bob@b SIP/2.0", "2 BYE", "ftag", "ttag", NULL, bye);
+	hp_media_tick(m, bye + 5 * SEC - 1);
+	cr_assert_eq(count(100, "\"event\":\"call_summary\"", NULL), 0);
+	uint64_t end = bye + 5 * SEC + 1;
+	hp_media_tick(m, end);
+	cr_assert_eq(count(100, "\"event\":\"call_summary\"", NULL), 1);
+	const struct rec *e = find(100, "\"event\":\"call_summary\"", NULL);
+	cr_assert_not_null(e);
+	cr_assert(strstr(e->json, "{\"event\":\"call_summary\",\"call_id\":\"abc@host\","
+				  "\"end_reason\":\"bye\",\"start_us\":1699963200000000,"
+				  "\"end_us\":1699963215000001,"), "%s", e->json);
+	/* caller->callee first although the callee's stream ended first; 150 packets of
+	 * 160 samples at 125 us = 3000 ms flat. */
+	cr_assert(strstr(e->json, "\"directions\":["
+			 "{\"direction\":\"caller->callee\",\"src\":\"10.0.0.1:4000\","
+			 "\"dst\":\"10.0.0.2:5000\",\"ssrc\":\"0x0000aaaa\",\"codec\":\"PCMU\","
+			 "\"verdict\":\"audio\",\"packets\":150,\"lost\":0,\"flat_ms\":0},"
+			 "{\"direction\":\"callee->caller\",\"src\":\"10.0.0.2:5000\","
+			 "\"dst\":\"10.0.0.1:4000\",\"ssrc\":\"0x0000bbbb\",\"codec\":\"PCMU\","
+			 "\"verdict\":\"flatline\",\"packets\":150,\"lost\":0,\"flat_ms\":3000,"
+			 "\"value\":0}],"), "%s", e->json);
+	/* The faulty direction is named first. */
+	cr_assert(strstr(e->json, "\"summary\":\"callee->caller flatline (sample 0) for 3.0 s "
+				  "while caller->callee has audio\"}"), "%s", e->json);
+	/* Correlation id and addresses of the caller->callee stream, at the dialog's end. */
+	cr_assert_str_eq(e->cid, "abc@host");
+	uint8_t a1[16], a2[16];
+	set_addr(a1, "10.0.0.1");
+	set_addr(a2, "10.0.0.2");
+	cr_assert_eq(e->ipv, 4);
+	cr_assert_eq(memcmp(e->src, a1, 16), 0);
+	cr_assert_eq(memcmp(e->dst, a2, 16), 0);
+	cr_assert_eq(e->sport, 4000);
+	cr_assert_eq(e->dport, 5000);
+	cr_assert_eq(e->ts, end);
+	/* flatline while running + final flatline + 2 stream_end + call_summary */
+	cr_assert_eq(ctr.v[HP_CTR_MEDIA_EVENTS], 5);
+	/* The end-of-run view carries the same sentence under the call's line. */
+	char view[2048];
+	hp_media_render_calls(m, view, sizeof(view));
+	cr_assert(strstr(view, "150 packets, 0 lost\n  summary: callee->caller flatline (sample 0) "
+			       "for 3.0 s while caller->callee has audio\n"), "%s", view);
+	hp_media_destroy(m);
+}
+
+Test(media, call_summary_direction_without_rtp)
+{
+	struct hp_media *m = engine(64, 16);
+	call_setup(m, T0);
+	/* Only the callee sends; both sides announced sendrecv. */
+	rtp_run(m, "10.0.0.2", 5000, "10.0.0.1", 4000, 7, 1, 200, false, T0 + 2 * SEC);
+	hp_media_flush(m, T0 + 8 * SEC);
+	cr_assert_eq(count(100, "\"event\":\"call_summary\"", NULL), 1);
+	const struct rec *e = find(100, "\"event\":\"call_summary\"", NULL);
+	cr_assert(strstr(e->json, "\"end_reason\":\"end_of_capture\""), "%s", e->json);
+	/* The silent caller->callee direction sits first, with its announced endpoints. */
+	cr_assert(strstr(e->json, "\"directions\":["
+			 "{\"direction\":\"caller->callee\",\"src\":\"10.0.0.1:4000\","
+			 "\"dst\":\"10.0.0.2:5000\",\"verdict\":\"no_rtp\",\"packets\":0,\"lost\":0,"
+			 "\"flat_ms\":0},"
+			 "{\"direction\":\"callee->caller\",\"src\":\"10.0.0.2:5000\","
+			 "\"dst\":\"10.0.0.1:4000\",\"ssrc\":\"0x00000007\",\"codec\":\"PCMU\","
+			 "\"verdict\":\"audio\",\"packets\":200,\"lost\":0,\"flat_ms\":0}],"),
+		  "%s", e->json);
+	cr_assert(strstr(e->json, "\"summary\":\"caller->callee has no RTP while callee->caller "
+				  "has audio\"}"), "%s", e->json);
+	/* No caller->callee stream: the record carries the announced caller endpoints. */
+	cr_assert_eq(e->sport, 4000);
+	cr_assert_eq(e->dport, 5000);
+	cr_assert_str_eq(e->cid, "abc@host");
+	/* stream_end + no_rtp + call_summary */
+	cr_assert_eq(ctr.v[HP_CTR_MEDIA_EVENTS], 3);
+	hp_media_destroy(m);
+}
+
 Test(media, rejected_call_ends_without_no_rtp)
 {
 	struct hp_media *m = engine(64, 16);
@@ -490,6 +579,14 @@ Test(media, rejected_call_ends_without_no_rtp)
 	char view[512];
 	hp_media_render_calls(m, view, sizeof(view));
 	cr_assert_str_eq(view, "Call-ID abc@host (rejected): no RTP seen\n");
+	/* The call summary says so too: no direction, no addresses. */
+	cr_assert_eq(count(100, "\"event\":\"call_summary\"", NULL), 1);
+	const struct rec *e = find(100, "\"event\":\"call_summary\"", NULL);
+	cr_assert(strstr(e->json, "\"end_reason\":\"rejected\""), "%s", e->json);
+	cr_assert(strstr(e->json, "\"directions\":[],\"summary\":\"no RTP seen\"}"), "%s", e->json);
+	cr_assert_str_eq(e->cid, "abc@host");
+	cr_assert_eq(e->sport, 0);
+	cr_assert_eq(e->dport, 0);
 	hp_media_destroy(m);
 }
 
