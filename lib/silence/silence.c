@@ -90,9 +90,29 @@ static enum hp_silence_verdict classify_window(uint32_t n, int64_t sum, uint64_t
 static void decode_segment(struct hp_silence *s, const int16_t *tab,
 			   const uint8_t *p, size_t n, uint64_t t0_us)
 {
+	uint64_t end_us = t0_us + (uint64_t)n * US_PER_SAMPLE;
+
+	/* Identical bytes (digital silence, a stuck DC code): p equals itself
+	 * shifted by one. No decode loop: the sums are n times one sample. */
+	if (memcmp(p, p + 1, n - 1) == 0) {
+		int32_t v = tab[p[0]];
+		s->win_n += (uint32_t)n;
+		s->win_sum += (int64_t)v * (int64_t)n;
+		s->win_sumsq += (uint64_t)(uint32_t)(v * v) * n;
+		if (v != s->run_value) {
+			s->run_end_us = t0_us;
+			close_run(s);
+			s->run_value = (int16_t)v;
+			s->run_samples = 0;
+			s->run_start_us = t0_us;
+		}
+		s->run_samples += n;
+		s->run_end_us = end_us;
+		return;
+	}
+
 	int64_t sum = 0;
 	uint64_t sumsq = 0;
-
 	for (size_t i = 0; i < n; i++) {
 		int32_t v = tab[p[i]];
 		sum += v;
@@ -102,7 +122,6 @@ static void decode_segment(struct hp_silence *s, const int16_t *tab,
 	s->win_sum += sum;
 	s->win_sumsq += sumsq;
 
-	uint64_t end_us = t0_us + (uint64_t)n * US_PER_SAMPLE;
 	size_t first = 0;
 	while (first < n && tab[p[first]] == s->run_value)
 		first++;

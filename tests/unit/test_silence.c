@@ -112,6 +112,26 @@ Test(silence, dc_ulaw_9a_is_flat)
 	cr_assert_eq(r.flat_duration_ms, 3000);
 }
 
+/* Two flat lines back to back (silence, then a stuck DC code): the runs are
+ * told apart, the longer one (3 s of 0x9A = +10876) is the one reported, and
+ * its start is where the code changed. */
+Test(silence, two_flat_levels_back_to_back)
+{
+	struct hp_silence s;
+	struct hp_silence_result r;
+	const uint8_t ff = 0xFF, dc = 0x9A;
+	hp_silence_init(&s, HP_SILENCE_PCMU, 0, 0);
+	feed_bytes(&s, &ff, 1, 2.0, T0);
+	feed_bytes(&s, &dc, 1, 3.0, T0 + 2000000);
+	hp_silence_finish(&s, &r);
+	cr_assert_eq(r.verdict, HP_SILENCE_FLATLINE);
+	cr_assert_eq(r.flat_value, 10876);
+	cr_assert_eq(r.flat_start_us, T0 + 2000000);
+	cr_assert_eq(r.flat_end_us, T0 + 5000000);
+	cr_assert_eq(r.flat_duration_ms, 3000);
+	cr_assert_eq(r.windows[HP_SILENCE_FLATLINE], 5);
+}
+
 /* 0xFF and 0x7F are +0 and -0: the decoded signal is constant. */
 Test(silence, ulaw_ff_7f_alternation_is_flat)
 {
