@@ -8,7 +8,9 @@ usage: test_cli.py HEPPROBE DATADIR
 * --help -> exit 0 and names every option;
 * without --hep: one stdout line per HEP message, as many as a --hep run of
   the same capture sends (at least tshark's SIP messages plus one per
-  bad-checksum event), and nothing else on stdout; exit 0.
+  bad-checksum event), and nothing else on stdout; exit 0;
+* a collector that is down: every HEP message is either sent or counted as a
+  send error (the connected socket reports the port unreachable), exit 0.
 """
 
 import os
@@ -39,6 +41,26 @@ def usage_error(c, binary, args, what):
     c.eq(rc, 2, "%s: exit 2" % what)
     c.check(len(lines) == 1, "%s: exactly one line on stderr" % what,
             "got %d lines: %r" % (len(lines), err[-600:]))
+
+
+def collector_down(c, binary, pcap, tmp):
+    """Nothing listens on the port: loopback answers ICMP port unreachable."""
+    import hep3
+    port = hep3.free_udp_port()
+    mfile = os.path.join(tmp, "down.prom")
+    rc, out, err = run([binary, "--pcap", pcap, "--hep", "udp:127.0.0.1:%d" % port,
+                        "--metrics-file", mfile, "--quiet"])
+    c.eq(rc, 0, "collector down: exit 0")
+    with open(mfile) as f:
+        samples, bad = harness.parse_prometheus(f.read())
+    m = harness.Metrics(samples)
+    queued = m.value("hepprobe_hep_queued_total")
+    sent = m.value("hepprobe_hep_sent_total")
+    errors = m.value("hepprobe_hep_send_errors_total")
+    c.check(queued is not None and queued > 0 and queued == sent + errors,
+            "collector down: every queued HEP message is sent or counted as a send error",
+            "queued %s sent %s errors %s" % (queued, sent, errors))
+    c.check(errors is not None and errors > 0, "collector down: send errors counted", str(errors))
 
 
 def main(argv):
@@ -106,6 +128,7 @@ def main(argv):
                "%s without --hep: every line before the report is a HEP message line" % name)
         if rc != 0 or len(lines) != sent:
             print("stdout tail:\n" + "\n".join(lines[-8:]))
+    collector_down(c, binary, os.path.join(data, "sip_call_rtp_g711a.pcap"), tmp)
     os.chmod(unreadable, 0o600)
     shutil.rmtree(tmp, ignore_errors=True)
     c.exit()
