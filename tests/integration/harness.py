@@ -196,9 +196,12 @@ def wait_until(pred, limit, step=0.1):
         time.sleep(step)
 
 
-def wait_stable(read, limit, quiet=2.0, step=0.2):
+def wait_stable(read, limit, quiet=2.0, step=0.2, enough=None):
     """Polls read() until its value has not changed for `quiet` seconds (or
-    `limit` passes); returns the last value."""
+    `limit` passes); returns the last value. With enough, a stable value
+    counts only once enough(value) holds, so a receiver slowed by a loaded
+    machine gets up to `limit` to catch up, and anything extra arriving
+    within `quiet` after that is still seen."""
     deadline = time.monotonic() + limit
     last = read()
     since = time.monotonic()
@@ -207,7 +210,7 @@ def wait_stable(read, limit, quiet=2.0, step=0.2):
         v = read()
         if v != last:
             last, since = v, time.monotonic()
-        elif time.monotonic() - since >= quiet:
+        elif time.monotonic() - since >= quiet and (enough is None or enough(v)):
             break
     return last
 

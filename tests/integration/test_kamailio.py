@@ -91,7 +91,8 @@ def test_capture(binary, pcap):
                                           ["--node-id", str(NODE_ID), "--hep-rate", "200"]
                                           if binary != harness.SNGREP_SENDER else [])
         c.eq(rcode, 0, "sender exit code" + ("" if rcode == 0 else " (%s)" % err.strip()[-300:]))
-        n = harness.wait_stable(lambda: row_count(db), 30, quiet=2.0)
+        n = harness.wait_stable(lambda: row_count(db), 60, quiet=2.0,
+                                enough=lambda rows: rows >= len(want_sip))
         c.eq(n, len(want_sip), "rows in sip_capture == tshark's SIP messages")
 
         con = sqlite3.connect(db)
