@@ -102,7 +102,8 @@ def test_capture(binary, pcap):
         rcode, err = harness.send_capture(binary, pcap, port,
                                           ["--hep-rate", "2000"] if binary != harness.SNGREP_SENDER else [])
         c.eq(rcode, 0, "sender exit code" + ("" if rcode == 0 else " (%s)" % err.strip()[-300:]))
-        text = harness.wait_stable(lambda: screen(tmux), 20, quiet=1.5)
+        text = harness.wait_stable(lambda: screen(tmux), 60, quiet=1.5,
+                                   enough=lambda t: all(dialogs_on(t).get(k) == v for k, v in want.items()))
         got = dialogs_on(text)
         print(text.rstrip())
         c.eq(dialog_count(text), len(want), "sngrep's dialog count == tshark's Call-IDs")
