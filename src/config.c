@@ -88,7 +88,7 @@ void hp_config_usage(FILE *out)
 	      "  --node-id N            HEP capture agent id (chunk 0x0c; default 2001)\n"
 	      "  --node-name S          HEP node name (chunk 0x13)\n"
 	      "  --auth-key K           HEP authentication key (chunk 0x0e)\n"
-	      "  --compress-threshold N zlib-compress payloads of N bytes or more into chunk 0x10,\n"
+	      "  --compress-threshold N gzip payloads of N bytes or more into chunk 0x10,\n"
 	      "                         e.g. 1200 to stay under a 1500-byte MTU; default 0 = never:\n"
 	      "                         Kamailio sipcapture, heplify-server and sngrep ignore 0x10\n"
 	      "  --metrics-file F       write Prometheus text counters to F at exit\n"

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Compression of HEP chunk 0x10 (compressed payload).
  *
- * Framing: the one real sender in our corpus
- * (hep3_compressed_payload_sll.pcapng, captagent-style, capture id 228)
- * puts a zlib stream (RFC 1950, first bytes 0x78 0x9c) in chunk 0x10, not a
- * gzip member (RFC 1952). We send the same framing so that a receiver that
- * was written against real agents reads ours. The decoder side,
+ * Framing: HEPv3 defines chunk 0x10 as the gzip of the payload, so we send a
+ * gzip member (RFC 1952). The one real sender in our corpus
+ * (hep3_compressed_payload_sll.pcapng, captagent-style, capture id 228) puts
+ * a zlib stream (RFC 1950, 0x78 0x9c) there instead, so the decoder side,
  * hp_hep_gunzip, accepts both framings. */
 #define ZLIB_CONST
 #include <stdlib.h>
@@ -13,9 +12,8 @@
 
 #include "hep/gz.h"
 
-/* 15 = 32 KiB window with a zlib header (RFC 1950). 15 + 16 would select a
- * gzip header (RFC 1952) instead. */
-#define HP_HEP_GZ_WINDOW_BITS 15
+/* 15 + 16: 32 KiB window with a gzip header and trailer (RFC 1952). */
+#define HP_HEP_GZ_WINDOW_BITS (15 + 16)
 /* Level 1: SIP text compresses to ~50 % already at the fastest level, and the
  * encoder runs on a worker lcore. */
 #define HP_HEP_GZ_LEVEL 1

@@ -65,15 +65,15 @@ struct hp_hep_msg {
 	bool payload_compressed;    /* decoder: payload came in chunk 0x10 (still compressed) */
 };
 
-/* Preallocated compression state (one per worker). Chunk 0x10 carries zlib
- * (RFC 1950), as the HEP senders seen in the wild write it (78 9c ...). Create is cold-path; compressing
+/* Preallocated compression state (one per worker). Chunk 0x10 carries a gzip
+ * member (RFC 1952), as HEPv3 defines it. Create is cold-path; compressing
  * reuses the state with deflateReset and never allocates. */
 struct hp_hep_gz;
 struct hp_hep_gz *hp_hep_gz_create(void);
 void hp_hep_gz_destroy(struct hp_hep_gz *gz);
 
 /* Encode m into buf. When gz is not NULL and payload_len >= gz_threshold, the
- * payload is zlib-compressed into chunk 0x10 (falls back to 0x0f when
+ * payload is gzip-compressed into chunk 0x10 (falls back to 0x0f when
  * compression does not shrink it). Returns the message length, or 0 when it
  * does not fit in cap (or exceeds 65535). */
 size_t hp_hep_encode(const struct hp_hep_msg *m, uint8_t *buf, size_t cap,
@@ -84,7 +84,7 @@ size_t hp_hep_encode(const struct hp_hep_msg *m, uint8_t *buf, size_t cap,
  * vendor chunks are skipped. */
 long hp_hep_decode(const uint8_t *p, size_t len, struct hp_hep_msg *out);
 
-/* Inflate a decoded chunk-0x10 payload (zlib or gzip) into out; returns the inflated length or -1.
+/* Inflate a decoded chunk-0x10 payload (gzip, or zlib as some agents send) into out; returns the inflated length or -1.
  * Cold path (tests, collectors, the print mode). */
 long hp_hep_gunzip(const uint8_t *p, size_t len, uint8_t *out, size_t cap);
 

@@ -10,7 +10,9 @@ usage: test_cli.py HEPPROBE DATADIR
   the same capture sends (at least tshark's SIP messages plus one per
   bad-checksum event), and nothing else on stdout; exit 0;
 * a collector that is down: every HEP message is either sent or counted as a
-  send error (the connected socket reports the port unreachable), exit 0.
+  send error (the connected socket reports the port unreachable), exit 0;
+* --compress-threshold: payloads at or above it travel as a gzip member
+  (RFC 1952) in chunk 0x10 and inflate to what an uncompressed run sends.
 """
 
 import os
@@ -41,6 +43,22 @@ def usage_error(c, binary, args, what):
     c.eq(rc, 2, "%s: exit 2" % what)
     c.check(len(lines) == 1, "%s: exactly one line on stderr" % what,
             "got %d lines: %r" % (len(lines), err[-600:]))
+
+
+def compression(c, binary, pcap):
+    import hep3
+    plain = harness.run_probe(binary, pcap, metrics=False)
+    packed = harness.run_probe(binary, pcap, args=["--compress-threshold", "400"], metrics=False)
+    c.eq(packed.rc, 0, "--compress-threshold: exit 0")
+    gz = [m for m in packed.messages if hep3.CH_PAYLOAD_GZ in m.chunks]
+    big = [m for m in plain.messages if len(m.payload) >= 400]
+    c.check(len(gz) == len(big) and len(big) > 0,
+            "--compress-threshold 400: every payload of 400 bytes or more is in chunk 0x10",
+            "%d compressed, %d at or above 400 bytes" % (len(gz), len(big)))
+    c.none([m.correlation_id for m in gz if m.chunks[hep3.CH_PAYLOAD_GZ][:3] != b"\x1f\x8b\x08"],
+           "chunk 0x10 holds a gzip member (RFC 1952 magic 1f 8b, deflate)")
+    c.eq([m.payload for m in packed.messages], [m.payload for m in plain.messages],
+         "compressed run inflates to the same payloads, in the same order")
 
 
 def collector_down(c, binary, pcap, tmp):
@@ -129,6 +147,7 @@ def main(argv):
         if rc != 0 or len(lines) != sent:
             print("stdout tail:\n" + "\n".join(lines[-8:]))
     collector_down(c, binary, os.path.join(data, "sip_call_rtp_g711a.pcap"), tmp)
+    compression(c, binary, os.path.join(data, "sip_call_rtp_g711a.pcap"))
     os.chmod(unreadable, 0o600)
     shutil.rmtree(tmp, ignore_errors=True)
     c.exit()

@@ -383,9 +383,10 @@ Test(hep_roundtrip, gzip_payload_over_threshold)
 		cr_assert_arr_eq(buf + 6, v4_vec + 6, V4_PAYLOAD_OFF - 6 - 6);
 		cr_assert_eq(hp_get_be16(buf + 107 + 2), 0x0010);
 		cr_assert_eq(hp_get_be16(buf + 107 + 4), n - 107);
-		/* zlib (RFC 1950) header: CM 8, CINFO 7, header check multiple of 31 */
-		cr_assert_eq(buf[113], 0x78);
-		cr_assert_eq((buf[113] * 256 + buf[114]) % 31, 0);
+		/* gzip member (RFC 1952 §2.3): ID1 0x1f, ID2 0x8b, CM 8 (deflate) */
+		cr_assert_eq(buf[113], 0x1f);
+		cr_assert_eq(buf[114], 0x8b);
+		cr_assert_eq(buf[115], 8);
 		cr_assert_eq(hp_hep_decode(buf, n, &d), (long)n);
 		cr_assert(d.payload_compressed);
 		cr_assert_eq(d.payload, buf + 113);
