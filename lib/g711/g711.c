@@ -14,6 +14,11 @@
 const int16_t hp_g711_ulaw_table[256] = { HP_G711_R256(HP_G711_ULAW) };
 const int16_t hp_g711_alaw_table[256] = { HP_G711_R256(HP_G711_ALAW) };
 
+#define HP_G711_ULAW_POWER(c) HP_G711_POWER(HP_G711_ULAW(c))
+#define HP_G711_ALAW_POWER(c) HP_G711_POWER(HP_G711_ALAW(c))
+const uint64_t hp_g711_ulaw_power[256] = { HP_G711_R256(HP_G711_ULAW_POWER) };
+const uint64_t hp_g711_alaw_power[256] = { HP_G711_R256(HP_G711_ALAW_POWER) };
+
 size_t hp_g711_ulaw_decode_buf(const uint8_t *in, size_t n, int16_t *out)
 {
 	for (size_t i = 0; i < n; i++)

@@ -45,6 +45,18 @@
 extern const int16_t hp_g711_ulaw_table[256];
 extern const int16_t hp_g711_alaw_table[256];
 
+/* Power tables: one 64-bit word per octet packs v + 32768 in the low half and
+ * v*v >> 8 in the high half, so one addition per sample accumulates both the
+ * sum and the (truncated) sum of squares a level meter needs. Both halves stay
+ * in 32 bits for HP_G711_POWER_BLOCK samples (|v| <= 32256: 1024 * 4064256
+ * < 2^32). The squares lose at most 255 of 2^30 per sample: ~0.4 dB at
+ * -58 dBFS, nothing at the -45 dBFS threshold. */
+#define HP_G711_POWER(v) \
+	((((uint64_t)((int32_t)(v) * (int32_t)(v)) >> 8) << 32) | (uint64_t)((int32_t)(v) + 32768))
+#define HP_G711_POWER_BLOCK 1024u
+extern const uint64_t hp_g711_ulaw_power[256];
+extern const uint64_t hp_g711_alaw_power[256];
+
 static inline int16_t hp_g711_ulaw_decode(uint8_t c)
 {
 	return hp_g711_ulaw_table[c];

@@ -83,3 +83,22 @@ Test(g711, buffer_decode)
 	cr_assert_eq(out[0], 8);
 	cr_assert_eq(out[1], -32256);
 }
+
+/* Power tables: low half v + 32768, high half v*v >> 8, worked by hand:
+ * mu-law 0x9A = +10876: 10876^2 = 118287376, >> 8 = 462060; 0x00 = -32124:
+ * 1031951376 >> 8 = 4031060, low 644; A-law 0xD5 = +8: 64 >> 8 = 0. */
+Test(g711, power_tables)
+{
+	cr_assert_eq(hp_g711_ulaw_power[0x9A], (UINT64_C(462060) << 32) | 43644);
+	cr_assert_eq(hp_g711_ulaw_power[0x00], (UINT64_C(4031060) << 32) | 644);
+	cr_assert_eq(hp_g711_ulaw_power[0xFF], UINT64_C(32768));
+	cr_assert_eq(hp_g711_alaw_power[0xD5], UINT64_C(32776));
+	/* Every entry agrees with the decode table, and a block of the largest
+	 * squares still fits the high half. */
+	for (int c = 0; c < 256; c++) {
+		int32_t u = hp_g711_ulaw_table[c], a = hp_g711_alaw_table[c];
+		cr_assert_eq(hp_g711_ulaw_power[c] & 0xFFFFFFFFu, (uint64_t)(u + 32768));
+		cr_assert_eq(hp_g711_alaw_power[c] >> 32, (uint64_t)(a * a) >> 8);
+		cr_assert_lt((hp_g711_alaw_power[c] >> 32) * HP_G711_POWER_BLOCK, UINT64_C(1) << 32);
+	}
+}
