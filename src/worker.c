@@ -201,6 +201,11 @@ static void handle_sip(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t t
 	int r = hp_sip_parse(pkt->payload, pkt->payload_len, &sip);
 
 	if (r != HP_R_OK) {
+		/* Without TCP reassembly, a message cut at a segment boundary is
+		 * not malformed SIP: say what it is. */
+		if (pkt->l4_proto == IPPROTO_TCP &&
+		    (r == HP_R_SIP_HEADER_TRUNCATED || r == HP_R_SIP_BAD_CONTENT_LENGTH))
+			r = HP_R_TCP_NOT_SIP;
 		hp_ctr_drop(&w->ctr, r);
 		return;
 	}
