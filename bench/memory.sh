@@ -45,6 +45,8 @@ EOF
 	exit "${1:-0}"
 }
 die() { echo "bench/memory.sh: $*" >&2; exit 2; }
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -62,16 +64,7 @@ done
 [[ $base =~ ^[1-9][0-9]*$ ]] || die "--base wants a count > 0, not '$base'"
 case $build_dir in /*) ;; *) build_dir=$PWD/$build_dir ;; esac
 
-if [ "$build" = 1 ]; then
-	if [ -f "$build_dir/build.ninja" ]; then
-		meson configure "$build_dir" -Dnative=true >/dev/null
-	else
-		meson setup "$build_dir" "$root" -Dnative=true -Dtests=false >/dev/null
-	fi
-	meson compile -C "$build_dir" hepprobe >/dev/null || die "build failed: run 'meson compile -C $build_dir' to see why"
-fi
-hepprobe=$build_dir/hepprobe
-[ -x "$hepprobe" ] || die "$hepprobe not built (drop --no-build)"
+bench_build
 
 work=$build_dir/bench-memory
 rm -rf "$work"

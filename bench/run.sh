@@ -64,6 +64,8 @@ EOF
 }
 
 die() { echo "bench/run.sh: $*" >&2; exit 2; }
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -94,16 +96,7 @@ command -v dpdk-testpmd >/dev/null || die "dpdk-testpmd not found: install Debia
 command -v stdbuf >/dev/null || die "stdbuf not found (coreutils)"
 
 # ---- build ---------------------------------------------------------------
-if [ "$build" = 1 ]; then
-	if [ -f "$build_dir/build.ninja" ]; then
-		meson configure "$build_dir" -Dnative=true >/dev/null
-	else
-		meson setup "$build_dir" "$root" -Dnative=true -Dtests=false >/dev/null
-	fi
-	meson compile -C "$build_dir" hepprobe >/dev/null || die "build failed: run 'meson compile -C $build_dir' to see why"
-fi
-hepprobe=$build_dir/hepprobe
-[ -x "$hepprobe" ] || die "$hepprobe not built (drop --no-build)"
+bench_build
 
 # ---- input ---------------------------------------------------------------
 if [ -z "$input" ]; then
@@ -147,19 +140,6 @@ testpmd_cmd=(dpdk-testpmd "${eal[@]}" --vdev "net_pcap0,rx_pcap=$input,infinite_
 hepprobe_cmd=("$hepprobe" "${eal[@]}" -- --pcap "$input" --loop --duration "$duration" --quiet
 	--metrics-file "$work/metrics.prom")
 [ -n "$hep" ] && hepprobe_cmd+=(--hep "$hep")
-
-now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
-
-# Sets wtid to the worker thread of $1 (EAL names it rte-worker-1 or
-# lcore-worker-1), or leaves it empty while the thread does not exist yet.
-find_worker() {
-	local t comm
-	wtid=
-	for t in /proc/"$1"/task/*; do
-		read -r comm 2>/dev/null <"$t/comm" || continue
-		case $comm in rte-worker-1|lcore-worker-1) wtid=${t##*/}; return ;; esac
-	done
-}
 
 # Sets wcpu to the worker thread's on-CPU nanoseconds so far (kept when the
 # thread is gone, so the last reading survives the process exit).
@@ -321,14 +301,6 @@ hp_cmed=$(median "${hp_cpu[@]}")
 ns() { awk -v r="$1" 'BEGIN { if (r + 0 == 0) print "n/a"; else printf "%.1f", 1e9 / r }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a"; else printf "%.3f", a / b }'; }
 
-# Shell words as a person would type them: plain when safe, else in '...'.
-quote() {
-	local a s=
-	for a in "$@"; do
-		if [[ $a =~ ^[A-Za-z0-9_./:=,@%+-]+$ ]]; then s+="$a "; else s+="'${a//\'/\'\\\'\'}' "; fi
-	done
-	echo "${s% }"
-}
 table=$(
 	echo "### $(date -u '+%Y-%m-%d %H:%M UTC') — commit $commit"
 	echo

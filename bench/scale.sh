@@ -65,6 +65,8 @@ EOF
 	exit "${1:-0}"
 }
 die() { echo "bench/scale.sh: $*" >&2; exit 2; }
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -88,32 +90,11 @@ done
 [[ $max_time =~ ^[1-9][0-9]*$ ]] || die "--max-time wants whole seconds > 0, not '$max_time'"
 case $build_dir in /*) ;; *) build_dir=$PWD/$build_dir ;; esac
 
-if [ "$build" = 1 ]; then
-	if [ -f "$build_dir/build.ninja" ]; then
-		meson configure "$build_dir" -Dnative=true >/dev/null
-	else
-		meson setup "$build_dir" "$root" -Dnative=true -Dtests=false >/dev/null
-	fi
-	meson compile -C "$build_dir" hepprobe >/dev/null || die "build failed: run 'meson compile -C $build_dir' to see why"
-fi
-hepprobe=$build_dir/hepprobe
-[ -x "$hepprobe" ] || die "$hepprobe not built (drop --no-build)"
+bench_build
 data=$build_dir/bench-data
 work=$build_dir/bench-scale
 rm -rf "$work"
 mkdir -p "$data" "$work"
-
-now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
-
-# Worker thread of $1 (EAL names it rte-worker-1 or lcore-worker-1).
-find_worker() {
-	local t comm
-	wtid=
-	for t in /proc/"$1"/task/*; do
-		read -r comm 2>/dev/null <"$t/comm" || continue
-		case $comm in rte-worker-1|lcore-worker-1) wtid=${t##*/}; return ;; esac
-	done
-}
 
 # Reads the metrics snapshot into s_rx, s_act, s_tot, s_dlg, s_full (no fork:
 # this runs ten times a second next to the worker).
@@ -217,13 +198,6 @@ run_size() {
 	echo "  $calls calls: steady $r_pps packets/s, $r_cpu ns/packet of worker CPU over $r_passes passes; streams created in the window: $r_new" >&2
 }
 
-quote() {
-	local a s=
-	for a in "$@"; do
-		if [[ $a =~ ^[A-Za-z0-9_./:=,@%+-]+$ ]]; then s+="$a "; else s+="'${a//\'/\'\\\'\'}' "; fi
-	done
-	echo "${s% }"
-}
 
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(git -C "$root" --no-optional-locks status --porcelain 2>/dev/null)" ] && commit+=-dirty
