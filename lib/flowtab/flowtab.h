@@ -26,7 +26,12 @@
  *
  * Time is a caller-supplied microsecond clock that should not go backwards;
  * if it does, a touch keeps the entry's old (later) time, so the LRU list stays
- * ordered by last-seen time and expiry stays oldest-first.
+ * ordered and expiry stays oldest-first.
+ *
+ * Expiry is exact by default: every touch moves the entry to the young end of
+ * the LRU list. hp_flowtab_set_granularity() trades that for fewer writes: an
+ * entry moves only when its time has advanced by the granularity since its
+ * last move, and an idle entry may expire up to that much late (never early).
  *
  * The caller supplies the hash (hp_flowtab_hash() or its own well-mixed
  * 32-bit hash; the same key must always come with the same hash). Both halves
@@ -75,11 +80,17 @@ void *hp_flowtab_lookup(struct hp_flowtab *tab, const void *key, uint32_t hash);
 void *hp_flowtab_insert(struct hp_flowtab *tab, const void *key, uint32_t hash, uint64_t now_us,
 			bool *created);
 
-/* Mark the entry of value as seen at now_us (moves it to the young end). */
+/* Mark the entry of value as seen at now_us (moves it to the young end, at
+ * most once per granularity). */
 void hp_flowtab_touch(struct hp_flowtab *tab, void *value, uint64_t now_us);
 
 /* Remove the entry of value; value must come from this table and be live. */
 void hp_flowtab_remove(struct hp_flowtab *tab, void *value);
+
+/* Cold path, before the first insert: expiry may run up to us late in
+ * exchange for a touch that mostly writes only its own entry (default 0:
+ * exact). us must be below the idle times given to hp_flowtab_expire(). */
+void hp_flowtab_set_granularity(struct hp_flowtab *tab, uint32_t us);
 
 /* Remove up to max entries with now_us - last_seen > idle_us, oldest first,
  * calling cb(value, arg) (if cb is not NULL) just before each removal. cb must

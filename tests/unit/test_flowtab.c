@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* lib/flowtab: insert/lookup/remove, full tables with forced collisions,
  * oldest-first expiry with synthetic times, the memory formula worked out by
- * hand, the hash against values from an independent Python rendering, and a
- * 100k-operation randomized run against a linearly scanned reference. */
+ * hand, the hash against values from an independent Python rendering, a
+ * 100k-operation randomized run against a linearly scanned reference, and the
+ * lateness bound of a touch granularity. */
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -653,5 +654,129 @@ Test(flowtab, randomized_against_reference)
 	cr_assert_gt(full_drops, 100, "full drops %u", full_drops);
 	cr_assert_gt(expired_calls, 500);
 	cr_assert_gt(expired_entries, 2000, "expired %u", expired_entries);
+	hp_flowtab_destroy(t);
+}
+
+/* With a granularity, a touch inside it leaves the entry where it is in the
+ * LRU list, and its true last_seen still decides whether it is idle. */
+Test(flowtab, granularity_defers_moves)
+{
+	struct hp_flowtab *t = hp_flowtab_create(16, sizeof(struct key12), 8);
+	struct seen s = { .t = t };
+
+	hp_flowtab_set_granularity(t, 100);
+	put(t, 1, 1000);
+	put(t, 2, 1010);
+	put(t, 3, 1020);
+	hp_flowtab_touch(t, get(t, 1), 1090); /* 90 < 100 since its move: stays oldest */
+	cr_assert_eq(hp_flowtab_last_seen(t, get(t, 1)), 1090);
+	hp_flowtab_foreach(t, record, &s);
+	cr_assert_eq(s.n, 3);
+	cr_assert_eq(s.ids[0], 1);
+	cr_assert_eq(s.ids[1], 2);
+	cr_assert_eq(s.ids[2], 3);
+
+	/* At 1580 with idle 500: 2 and 3 are idle, 1 (seen at 1090) is not, and
+	 * at the head it holds them back, for less than the granularity. */
+	s.n = 0;
+	cr_assert_eq(hp_flowtab_expire(t, 1580, 500, 10, record, &s), 0);
+	cr_assert_eq(hp_flowtab_expire(t, 1590, 500, 10, record, &s), 0);
+	/* 1 turns idle after 1590 (500 after 1090): then all three go, 1 first. */
+	cr_assert_eq(hp_flowtab_expire(t, 1591, 500, 10, record, &s), 3);
+	cr_assert_eq(s.ids[0], 1);
+	cr_assert_eq(s.ids[1], 2);
+	cr_assert_eq(s.ids[2], 3);
+
+	/* A touch 100 or more after the last move moves the entry. */
+	put(t, 4, 2000);
+	put(t, 5, 2010);
+	hp_flowtab_touch(t, get(t, 4), 2050);
+	hp_flowtab_touch(t, get(t, 4), 2100);
+	s.n = 0;
+	hp_flowtab_foreach(t, record, &s);
+	cr_assert_eq(s.n, 2);
+	cr_assert_eq(s.ids[0], 5);
+	cr_assert_eq(s.ids[1], 4);
+	hp_flowtab_destroy(t);
+}
+
+struct lateness {
+	const struct hp_flowtab *t;
+	uint64_t now, idle;
+	uint32_t n;
+};
+
+static void check_idle(void *value, void *arg)
+{
+	struct lateness *l = arg;
+	uint64_t seen = hp_flowtab_last_seen(l->t, value);
+
+	cr_assert_gt(l->now - seen, l->idle, "expired early: seen %lu now %lu", (unsigned long)seen,
+		     (unsigned long)l->now);
+	l->n++;
+}
+
+/* Random touches and expiry passes with granularity G: nothing expires early,
+ * and after a pass with no budget limit, no entry is idle by G or more. */
+Test(flowtab, granularity_bounds_lateness)
+{
+	enum { CAP = 300, IDS = 400, G = 700, IDLE = 2000 };
+	struct hp_flowtab *t = hp_flowtab_create(CAP, sizeof(struct key12), 8);
+	static uint64_t seen[IDS];
+	static bool live[IDS];
+	uint64_t now = 50000;
+	uint32_t expired = 0, late = 0;
+
+	hp_flowtab_set_granularity(t, G);
+	rng_state = 12345;
+	memset(live, 0, sizeof live);
+	for (uint32_t op = 0; op < 60000; op++) {
+		uint32_t id = (uint32_t)(rng() % IDS);
+		struct key12 k = k12(id);
+		uint32_t h = hp_flowtab_hash(&k, sizeof k, 5);
+
+		now += rng() % 20;
+		if (rng() % 3 == 0) {
+			bool created;
+			void *v = hp_flowtab_insert(t, &k, h, now, &created);
+
+			if (v != NULL) {
+				cr_assert_eq(created, !live[id]);
+				live[id] = true;
+				seen[id] = now;
+			}
+		} else if (live[id]) {
+			void *v = hp_flowtab_lookup(t, &k, h);
+
+			cr_assert_not_null(v, "id %u", id);
+			hp_flowtab_touch(t, v, now);
+			seen[id] = now;
+		}
+		if (op % 50 == 0) {
+			struct lateness l = { t, now, IDLE, 0 };
+
+			hp_flowtab_expire(t, now, IDLE, UINT32_MAX, check_idle, &l);
+			expired += l.n;
+			for (uint32_t i = 0; i < IDS; i++) {
+				struct key12 ki = k12(i);
+				void *v = hp_flowtab_lookup(t, &ki, hp_flowtab_hash(&ki, sizeof ki, 5));
+
+				if (live[i] && v == NULL) {
+					live[i] = false;
+					continue;
+				}
+				cr_assert_eq(v != NULL, live[i], "id %u", i);
+				if (v == NULL)
+					continue;
+				cr_assert_eq(hp_flowtab_last_seen(t, v), seen[i]);
+				cr_assert_lt(now - seen[i], IDLE + G, "id %u idle %lu", i,
+					     (unsigned long)(now - seen[i]));
+				late += now - seen[i] > IDLE;
+			}
+		}
+	}
+	/* both paths ran: expiries, and entries held back behind a young head */
+	cr_assert_gt(expired, 1000, "expired %u", expired);
+	cr_assert_gt(late, 10, "late %u", late);
 	hp_flowtab_destroy(t);
 }
