@@ -17,7 +17,6 @@
 #include "csum/csum.h"
 #include "net/net.h"
 
-#define BURST 32
 /* Media timers run on capture time, checked this often. */
 #define TICK_US 10000
 
@@ -242,9 +241,10 @@ static bool on_sip_port(const struct hp_worker *w, const struct hp_pkt *pkt)
 	       hp_config_is_sip_port(w->cfg, pkt->dst_port);
 }
 
-static void handle_media(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t ts_us)
+static void handle_media(struct hp_worker *w, const struct hp_pkt *pkt,
+			 const struct hp_media_prep *prep, uint64_t ts_us)
 {
-	int r = hp_media_on_udp(w->media, pkt, ts_us);
+	int r = hp_media_on_udp_prepared(w->media, pkt, prep, ts_us);
 
 	switch (r) {
 	case HP_MEDIA_RTP:
@@ -267,8 +267,8 @@ static void handle_media(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t
 
 /* SIP on a configured port is classified by its first line; elsewhere the
  * Hyperscan detector decides. */
-static void handle_l4_payload(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t ts_us,
-			      int verdict)
+static void handle_l4_payload(struct hp_worker *w, const struct hp_pkt *pkt,
+			      const struct hp_media_prep *prep, uint64_t ts_us, int verdict)
 {
 	if (on_sip_port(w, pkt)) {
 		switch (hp_sip_classify(pkt->payload, pkt->payload_len)) {
@@ -295,7 +295,7 @@ static void handle_l4_payload(struct hp_worker *w, const struct hp_pkt *pkt, uin
 		hp_ctr_drop(&w->ctr, HP_R_TCP_NOT_SIP);
 		return;
 	}
-	handle_media(w, pkt, ts_us);
+	handle_media(w, pkt, prep, ts_us);
 }
 
 static int udp_verdict(const struct hp_pkt *pkt)
@@ -305,29 +305,37 @@ static int udp_verdict(const struct hp_pkt *pkt)
 	return hp_csum_udp6(pkt->src_addr, pkt->dst_addr, pkt->l4, pkt->l4_len, pkt->l4_cap);
 }
 
-static void handle_frame(struct hp_worker *w, const uint8_t *p, uint32_t len, uint64_t ts_us)
+static void handle_frame(struct hp_worker *w, const struct hp_burst_slot *s, uint64_t ts_us)
 {
-	struct hp_pkt pkt;
+	const struct hp_pkt *pkt = &s->pkt;
 	int verdict = HP_CSUM_OK;
-	int r = hp_net_decode(p, len, w->cfg->linktype, &pkt);
 
-	if (r != HP_R_OK) {
-		hp_ctr_drop(&w->ctr, r);
+	if (s->rc != HP_R_OK) {
+		hp_ctr_drop(&w->ctr, s->rc);
 		return;
 	}
-	if (pkt.l4_proto == IPPROTO_UDP) {
-		verdict = udp_verdict(&pkt);
+	if (pkt->l4_proto == IPPROTO_UDP) {
+		verdict = udp_verdict(pkt);
 		hp_ctr_inc(&w->ctr, HP_CTR_CSUM_BASE + verdict);
 		if (verdict == HP_CSUM_BAD_LENGTH) {
 			hp_ctr_drop(&w->ctr, HP_R_UDP_BAD_LENGTH);
 			return;
 		}
 	}
-	if (pkt.payload_truncated) {
+	if (pkt->payload_truncated) {
 		hp_ctr_drop(&w->ctr, HP_R_UDP_PAYLOAD_TRUNCATED);
 		return;
 	}
-	handle_l4_payload(w, &pkt, ts_us, verdict);
+	handle_l4_payload(w, pkt, &s->prep, ts_us, verdict);
+}
+
+static void decode_slot(struct hp_worker *w, struct hp_burst_slot *s, const uint8_t *p, uint32_t len)
+{
+	s->rc = hp_net_decode(p, len, w->cfg->linktype, &s->pkt);
+	if (s->rc == HP_R_OK)
+		hp_media_prepare(w->media, &s->pkt, &s->prep);
+	else
+		s->prep.rtp = false;
 }
 
 /* Media timers follow capture time, so a replayed capture expires streams as
@@ -340,6 +348,10 @@ static void media_tick(struct hp_worker *w, uint64_t now_us)
 	hp_media_tick(w->media, now_us);
 }
 
+/* Three passes over the burst, so that the stream table's cache misses of
+ * all its frames overlap instead of coming one after another: decode and
+ * hash (the bucket starts loading), fetch each stream entry (its bucket is
+ * in by now), then the full work in arrival order. */
 static void handle_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint64_t wall = 0;
@@ -347,15 +359,30 @@ static void handle_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t len = rte_pktmbuf_pkt_len(m);
-		const uint8_t *p;
 
 		hp_ctr_inc(&w->ctr, HP_CTR_RX_FRAMES);
 		hp_ctr_add(&w->ctr, HP_CTR_RX_BYTES, len);
-		if (len > sizeof(w->linear))
-			len = sizeof(w->linear);
-		p = rte_pktmbuf_read(m, 0, len, w->linear);
+		if (rte_pktmbuf_is_contiguous(m))
+			decode_slot(w, &w->burst[i], rte_pktmbuf_mtod(m, const uint8_t *), len);
+		else
+			w->burst[i].rc = HP_SLOT_CHAINED;
+	}
+	for (uint16_t i = 0; i < n; i++)
+		if (w->burst[i].rc == HP_R_OK)
+			hp_media_prefetch(w->media, &w->burst[i].prep);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct hp_burst_slot *s = &w->burst[i];
+
+		if (s->rc == HP_SLOT_CHAINED) {
+			uint32_t len = rte_pktmbuf_pkt_len(m);
+
+			if (len > sizeof(w->linear))
+				len = sizeof(w->linear);
+			decode_slot(w, s, rte_pktmbuf_read(m, 0, len, w->linear), len);
+		}
 		w->last_ts_us = frame_time_us(w, m, &wall);
-		handle_frame(w, p, len, w->last_ts_us);
+		handle_frame(w, s, w->last_ts_us);
 		rte_pktmbuf_free(m);
 	}
 	media_tick(w, w->last_ts_us);
@@ -378,10 +405,10 @@ static bool input_finished(const struct hp_worker *w)
 int hp_worker_main(void *arg)
 {
 	struct hp_worker *w = arg;
-	struct rte_mbuf *pkts[BURST];
+	struct rte_mbuf *pkts[HP_BURST];
 
 	while (!hp_stop) {
-		uint16_t n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, BURST);
+		uint16_t n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, HP_BURST);
 		if (n > 0) {
 			handle_burst(w, pkts, n);
 			continue;

@@ -21,9 +21,21 @@ struct hp_hep_buf {
 	uint8_t data[HP_HEP_BUF_SIZE];
 };
 
+#define HP_BURST 32
+
+/* One frame of the burst in hand: decoded in the first pass over the burst,
+ * handled in the last. */
+struct hp_burst_slot {
+	struct hp_pkt pkt;
+	struct hp_media_prep prep;
+	int rc; /* hp_net_decode() result, or HP_SLOT_CHAINED */
+};
+/* A chained mbuf: linearised and decoded in the last pass (one buffer). */
+#define HP_SLOT_CHAINED (-1)
+
 /* Everything one worker lcore touches per packet lives here, on its own cache
  * lines: counters, its ring to the sender, its Hyperscan scratch and compression
- * state, and a buffer to linearise chained mbufs. */
+ * state, the burst in hand, and a buffer to linearise chained mbufs. */
 struct hp_worker {
 	struct hp_counters ctr;
 	const struct hp_config *cfg;
@@ -43,6 +55,7 @@ struct hp_worker {
 	bool backpressure;            /* capture file: wait for the sender instead of dropping */
 	bool flushing;                /* end of run: reports must wait for the sender too */
 	bool finished;                /* set once, with release ordering */
+	struct hp_burst_slot burst[HP_BURST] __rte_cache_aligned;
 	uint8_t linear[65536] __rte_cache_aligned;
 	char json[4096];
 } __rte_cache_aligned;

@@ -186,6 +186,21 @@ void hp_flowtab_prefetch(const struct hp_flowtab *tab, uint32_t hash)
 	__builtin_prefetch(&tab->buckets[home_bucket(tab, hash)]);
 }
 
+void hp_flowtab_prefetch_entry(const struct hp_flowtab *tab, uint32_t hash)
+{
+	const struct bucket *bk = &tab->buckets[home_bucket(tab, hash)];
+	unsigned m = sig_match(bk, (uint16_t)hash);
+
+	if (m == 0)
+		return;
+	/* Entries are not line-aligned: cover every line the stride touches. */
+	const uint8_t *e = (const uint8_t *)meta_at(tab, bk->idx[__builtin_ctz(m)]);
+	const uint8_t *end = e + tab->stride - 1;
+	for (; e <= end; e += HP_CACHE_LINE)
+		__builtin_prefetch(e);
+	__builtin_prefetch(end);
+}
+
 static struct meta *find(const struct hp_flowtab *t, const void *key, uint32_t hash)
 {
 	uint32_t b = home_bucket(t, hash);

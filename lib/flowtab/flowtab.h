@@ -69,6 +69,9 @@ size_t hp_flowtab_memory(const struct hp_flowtab *tab);
 /* Start loading the home bucket of hash: a worker that hashes a whole burst
  * first and prefetches each hash hides most of one cache miss per lookup. */
 void hp_flowtab_prefetch(const struct hp_flowtab *tab, uint32_t hash);
+/* Once that bucket is in cache: start loading the entry whose signature
+ * matches hash (metadata, key and value), if there is one. */
+void hp_flowtab_prefetch_entry(const struct hp_flowtab *tab, uint32_t hash);
 
 /* The value for key, or NULL. Does not refresh the entry's time. */
 void *hp_flowtab_lookup(struct hp_flowtab *tab, const void *key, uint32_t hash);

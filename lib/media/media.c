@@ -123,6 +123,13 @@ static void update_gauges(struct hp_media *m)
 	m->ctr->v[HP_CTR_TABLE_BYTES] = m->memory;
 }
 
+static uint32_t granularity_us(uint32_t idle_ms)
+{
+	uint64_t us = (uint64_t)idle_ms * US_PER_MS / 32;
+
+	return us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
 struct hp_media *hp_media_create(const struct hp_media_cfg *cfg, struct hp_counters *ctr,
 				 hp_media_sink sink, void *sink_arg)
 {
@@ -162,6 +169,11 @@ struct hp_media *hp_media_create(const struct hp_media_cfg *cfg, struct hp_count
 		hp_media_destroy(m);
 		return NULL;
 	}
+	/* Every RTP packet touches its stream: moving it in the LRU list on each
+	 * one costs three cache misses on a table larger than the cache. Expiry
+	 * up to a 32nd of the idle time late (under a second) is the price. */
+	hp_flowtab_set_granularity(m->streams, granularity_us(m->cfg.stream_idle_ms));
+	hp_flowtab_set_granularity(m->cands, granularity_us(m->cfg.candidate_idle_ms));
 	m->memory = hp_flowtab_memory(m->streams) + hp_flowtab_memory(m->cands) +
 		    hp_flowtab_memory(m->eps) + hp_flowtab_memory(m->dialogs) +
 		    (size_t)m->endq_cap * sizeof(*m->endq) +
@@ -205,7 +217,7 @@ static uint32_t ep_key(struct media_epkey *k, int family, const uint8_t *addr, u
 	return hp_flowtab_hash(k, sizeof(*k), SEED_EP);
 }
 
-static uint32_t stream_key(struct media_skey *k, const struct hp_pkt *pkt, uint32_t ssrc)
+static void stream_key_fill(struct media_skey *k, const struct hp_pkt *pkt, uint32_t ssrc)
 {
 	memset(k, 0, sizeof(*k));
 	k->family = pkt->ip_version;
@@ -214,6 +226,11 @@ static uint32_t stream_key(struct media_skey *k, const struct hp_pkt *pkt, uint3
 	k->ssrc = ssrc;
 	addr_copy(k->src, pkt->ip_version, pkt->src_addr);
 	addr_copy(k->dst, pkt->ip_version, pkt->dst_addr);
+}
+
+static uint32_t stream_key(struct media_skey *k, const struct hp_pkt *pkt, uint32_t ssrc)
+{
+	stream_key_fill(k, pkt, ssrc);
 	return hp_flowtab_hash(k, sizeof(*k), SEED_STREAM);
 }
 
@@ -875,7 +892,8 @@ static int on_candidate(struct hp_media *m, const struct hp_pkt *pkt, const stru
 	return HP_MEDIA_RTP;
 }
 
-static int on_rtp(struct hp_media *m, const struct hp_pkt *pkt, uint64_t ts_us)
+static int on_rtp(struct hp_media *m, const struct hp_pkt *pkt, const struct hp_media_prep *prep,
+		  uint64_t ts_us)
 {
 	struct hp_rtp_hdr rh;
 	struct media_skey k;
@@ -888,7 +906,13 @@ static int on_rtp(struct hp_media *m, const struct hp_pkt *pkt, uint64_t ts_us)
 			return HP_MEDIA_NOT_MEDIA;
 		return e->kind == MEDIA_EP_RTCP ? -HP_R_RTCP_MALFORMED : -HP_R_RTP_MALFORMED;
 	}
-	uint32_t h = stream_key(&k, pkt, rh.ssrc);
+	uint32_t h;
+	if (prep->rtp) {
+		stream_key_fill(&k, pkt, rh.ssrc);
+		h = prep->stream_hash;
+	} else {
+		h = stream_key(&k, pkt, rh.ssrc);
+	}
 	struct media_stream *s = hp_flowtab_lookup(m->streams, &k, h);
 	if (s != NULL) {
 		hp_flowtab_touch(m->streams, s, ts_us);
@@ -913,20 +937,55 @@ static int on_rtp(struct hp_media *m, const struct hp_pkt *pkt, uint64_t ts_us)
 	return HP_MEDIA_RTP;
 }
 
+/* RFC 7983 §7: a first byte of 128..191 is RTP or RTCP; below are STUN, ZRTP,
+ * DTLS and TURN channels, which share media ports but are not measured. */
+static bool rtp_or_rtcp(const struct hp_pkt *pkt)
+{
+	return pkt->l4_proto == IPPROTO_UDP && pkt->payload != NULL && pkt->payload_len >= 8 &&
+	       (pkt->payload[0] >> 6) == 2;
+}
+
+/* RFC 5761 §4: the second byte of RTCP (packet type) is 192..223. */
+static bool is_rtcp(const uint8_t *p)
+{
+	return p[1] >= 192 && p[1] <= 223;
+}
+
+void hp_media_prepare(const struct hp_media *m, const struct hp_pkt *pkt, struct hp_media_prep *prep)
+{
+	struct media_skey k;
+
+	prep->rtp = false;
+	if (!rtp_or_rtcp(pkt) || is_rtcp(pkt->payload) || pkt->payload_len < 12)
+		return;
+	/* The SSRC at octets 8..11 of the fixed header (RFC 3550 §5.1), as
+	 * hp_rtp_parse() will read it. */
+	prep->stream_hash = stream_key(&k, pkt, hp_get_be32(pkt->payload + 8));
+	prep->rtp = true;
+	hp_flowtab_prefetch(m->streams, prep->stream_hash);
+}
+
+void hp_media_prefetch(const struct hp_media *m, const struct hp_media_prep *prep)
+{
+	if (prep->rtp)
+		hp_flowtab_prefetch_entry(m->streams, prep->stream_hash);
+}
+
+int hp_media_on_udp_prepared(struct hp_media *m, const struct hp_pkt *pkt,
+			     const struct hp_media_prep *prep, uint64_t ts_us)
+{
+	if (!rtp_or_rtcp(pkt))
+		return HP_MEDIA_NOT_MEDIA;
+	if (is_rtcp(pkt->payload))
+		return on_rtcp(m, pkt, ts_us);
+	return on_rtp(m, pkt, prep, ts_us);
+}
+
 int hp_media_on_udp(struct hp_media *m, const struct hp_pkt *pkt, uint64_t ts_us)
 {
-	const uint8_t *p = pkt->payload;
+	struct hp_media_prep prep = { 0 };
 
-	if (pkt->l4_proto != IPPROTO_UDP || p == NULL || pkt->payload_len < 8)
-		return HP_MEDIA_NOT_MEDIA;
-	/* RFC 7983 §7: a first byte of 128..191 is RTP or RTCP; below are STUN, ZRTP,
-	 * DTLS and TURN channels, which share media ports but are not measured. */
-	if ((p[0] >> 6) != 2)
-		return HP_MEDIA_NOT_MEDIA;
-	/* RFC 5761 §4: the second byte of RTCP (packet type) is 192..223. */
-	if (p[1] >= 192 && p[1] <= 223)
-		return on_rtcp(m, pkt, ts_us);
-	return on_rtp(m, pkt, ts_us);
+	return hp_media_on_udp_prepared(m, pkt, &prep, ts_us);
 }
 
 /* ------------------------------------------------------------------ timers */

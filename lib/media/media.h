@@ -128,6 +128,21 @@ void hp_media_on_sip(struct hp_media *m, const struct hp_pkt *pkt, const struct 
  * negative reason (above). */
 int hp_media_on_udp(struct hp_media *m, const struct hp_pkt *pkt, uint64_t ts_us);
 
+/* A worker that has a burst of datagrams in hand hides the stream table's
+ * cache misses behind each other: hp_media_prepare() on every datagram
+ * (hashes an RTP-shaped one's stream key and starts loading its bucket), then
+ * hp_media_prefetch() on every one (the bucket has arrived: starts loading the
+ * stream), then hp_media_on_udp_prepared() in order, which is
+ * hp_media_on_udp() without hashing again. */
+struct hp_media_prep {
+	uint32_t stream_hash;
+	bool rtp; /* stream_hash is set */
+};
+void hp_media_prepare(const struct hp_media *m, const struct hp_pkt *pkt, struct hp_media_prep *prep);
+void hp_media_prefetch(const struct hp_media *m, const struct hp_media_prep *prep);
+int hp_media_on_udp_prepared(struct hp_media *m, const struct hp_pkt *pkt,
+			     const struct hp_media_prep *prep, uint64_t ts_us);
+
 /* Hot-ish, every few ms of capture time: ends idle streams and dialogs and
  * dialogs past their grace, at most cfg.tick_budget per table per call. */
 void hp_media_tick(struct hp_media *m, uint64_t now_us);
