@@ -75,9 +75,12 @@ static enum hp_silence_verdict classify_window(uint32_t n, int64_t sum, uint64_t
 		return HP_SILENCE_FLATLINE;
 	/* AC power below the threshold, without division:
 	 * sumsq/n - (sum/n)^2 < LOW_MS  <=>  n*sumsq - sum^2 < n^2*LOW_MS.
-	 * n <= 65535 and |sample| <= 32767 keep every term below 2^62. */
+	 * n <= 65535 and |sample| <= 32767 keep every term below 2^62.
+	 * sumsq drops the low 8 bits of each square, so on a very quiet window
+	 * (|v| < 16 squares to 0) n*sumsq can fall below sum^2: no AC power. */
 	uint64_t nn = n;
-	uint64_t ac = nn * sumsq - (uint64_t)(sum * sum);
+	uint64_t dc = (uint64_t)(sum * sum);
+	uint64_t ac = nn * sumsq > dc ? nn * sumsq - dc : 0;
 	if (ac < nn * nn * HP_SILENCE_LOW_MS)
 		return HP_SILENCE_LOW_LEVEL;
 	return HP_SILENCE_AUDIO;

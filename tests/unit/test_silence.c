@@ -289,3 +289,27 @@ Test(silence, window_not_multiple_of_payload)
 	cr_assert_eq(r.verdict, HP_SILENCE_FLATLINE);
 	cr_assert_eq(r.flat_duration_ms, 100);
 }
+
+/* The quietest line noise there is: codes +-1 step from zero (+-8, about
+ * -72 dBFS). The power tables square these to 0, so n*sum(v^2) fell below
+ * sum(v)^2 and the unsigned difference wrapped to a huge "AC power": such a
+ * line was called audio. */
+Test(silence, idle_noise_one_step_is_low_level)
+{
+	struct hp_silence s;
+	struct hp_silence_result r;
+	const uint8_t alaw[3] = { 0x55, 0xD5, 0xD5 };  /* -8, +8, +8 */
+	const uint8_t ulaw[3] = { 0x7E, 0xFE, 0xFE };  /* -8, +8, +8 */
+	hp_silence_init(&s, HP_SILENCE_PCMA, 0, 0);
+	feed_bytes(&s, alaw, 3, 5.0, T0);
+	hp_silence_finish(&s, &r);
+	cr_assert_eq(r.verdict, HP_SILENCE_LOW_LEVEL);
+	cr_assert_eq(r.windows[HP_SILENCE_LOW_LEVEL], 5);
+	cr_assert_eq(r.windows[HP_SILENCE_AUDIO], 0);
+
+	hp_silence_init(&s, HP_SILENCE_PCMU, 0, 0);
+	feed_bytes(&s, ulaw, 3, 5.0, T0);
+	hp_silence_finish(&s, &r);
+	cr_assert_eq(r.verdict, HP_SILENCE_LOW_LEVEL);
+	cr_assert_eq(r.windows[HP_SILENCE_LOW_LEVEL], 5);
+}
