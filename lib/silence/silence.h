@@ -67,6 +67,7 @@ enum hp_silence_codec {
 /* State: fixed size, no pointers to free; one per stream. */
 struct hp_silence {
 	uint8_t codec;               /* enum hp_silence_codec */
+	uint8_t kernel;              /* decode pass for this CPU, set by hp_silence_init */
 	uint32_t window_samples;
 	uint32_t flag_samples;
 	/* current window */
