@@ -33,33 +33,34 @@
 
 struct law {
 	uint8_t invert;        /* bits sent inverted */
+	uint8_t sign_or;       /* see power_chunk */
 	uint8_t alias;         /* a second code for the same sample as alias | 0x80 */
 	uint8_t alias_bit;     /* 0x80 if the alias exists, else 0 */
 	int8_t pw[16];         /* indexed by s */
 	int8_t off[16];        /* -off[s], indexed by s */
-	uint32_t k;
+	int32_t k;             /* sign: see power_chunk */
 	uint16_t low_mask;     /* m - 1 */
 	const int16_t *tab;
 };
 
 static const struct law laws[2] = {
 	[HP_SILENCE_PCMU] = {
-		.invert = 0xFF, .alias = 0x7F, .alias_bit = 0x80,
+		.invert = 0xFF, .sign_or = 0, .alias = 0x7F, .alias_bit = 0x80,
 		.pw = { 1, 2, 4, 8, 16, 32, 64, -128 },
 		.off = { -33, -33, -33, -33, -33, -33, -33, -33 },
 		.k = 4, .low_mask = 15, .tab = hp_g711_ulaw_table,
 	},
 	[HP_SILENCE_PCMA] = {
-		.invert = 0x55, .alias = 0, .alias_bit = 0,
+		.invert = 0x55, .sign_or = 1, .alias = 0, .alias_bit = 0,
 		.pw = { 1, 1, 2, 4, 8, 16, 32, 64 },
 		.off = { -32 },
-		.k = 8, .low_mask = 3, .tab = hp_g711_alaw_table,
+		.k = -8, .low_mask = 3, .tab = hp_g711_alaw_table,
 	},
 };
 
 /* The law's constants in registers, loaded once per segment. */
 struct lawv {
-	__m256i invert, pw, off, step, seven, fifteen, one, minus1, ones16, low_mask;
+	__m256i invert, sign_or, pw, off, step, seven, fifteen, one, minus1, ones16, low_mask;
 	__m256i alias, alias_bit;
 };
 
@@ -79,6 +80,7 @@ AVX2 static inline void lawv_load(const struct law *L, struct lawv *v)
 	static const int8_t step[16] = { 33, 35, 37, 39, 41, 43, 45, 47,
 					 49, 51, 53, 55, 57, 59, 61, 63 };
 	v->invert = _mm256_set1_epi8((char)L->invert);
+	v->sign_or = _mm256_set1_epi8((char)L->sign_or);
 	v->pw = bcast16(L->pw);
 	v->off = bcast16(L->off);
 	v->step = bcast16(step);
@@ -100,10 +102,12 @@ AVX2 static inline void power_chunk(const struct lawv *L, __m256i c, __m256i kee
 	__m256i pw = _mm256_shuffle_epi8(L->pw, s);
 	__m256i off = _mm256_shuffle_epi8(L->off, s);
 	__m256i q2 = _mm256_shuffle_epi8(L->step, _mm256_and_si256(x, L->fifteen));
-	/* Bit 7 clear is a negative sample in both laws: -1 there, +1 elsewhere,
-	 * 0 outside keep, so vpsignb makes those samples zero. */
-	__m256i sgn = _mm256_or_si256(_mm256_cmpgt_epi8(c, L->minus1), L->one);
-	sgn = _mm256_and_si256(sgn, keep);
+	/* vpsignb by x negates where x < 0 and zeroes where x == 0 (and outside
+	 * keep). Mu-law: x < 0 is a negative sample, x == 0 the code of +0, so
+	 * the signs come out right. A-law: x < 0 is a positive sample and no code
+	 * is zero, so x | 1 gives every sample the opposite sign, and k < 0 puts
+	 * it back. */
+	__m256i sgn = _mm256_and_si256(_mm256_or_si256(x, L->sign_or), keep);
 	q2 = _mm256_sign_epi8(q2, sgn);
 	off = _mm256_sign_epi8(off, sgn);
 	/* (2q + 33) * pw <= 63 * 128: no saturation in vpmaddubsw. */
@@ -254,7 +258,7 @@ scan(const struct law *law, const uint8_t *p, size_t n, int16_t run_value,
 	}
 	fold(&L, &a, &sq);
 	out->sum = hsum_i32(a.sum) * (int64_t)law->k;
-	out->sumsq = sq * law->k * law->k;
+	out->sumsq = sq * (uint64_t)(law->k * law->k);
 
 	size_t first = 0;
 	if (v0 == run_value)
