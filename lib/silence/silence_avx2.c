@@ -31,36 +31,47 @@
  * most 4 * 8031^2 < 2^28 to a lane, so 16 chunks stay below 2^32. */
 #define FOLD_CHUNKS 16u
 
+/* The shuffle tables are indexed by the nibbles of the byte as sent, so the
+ * law's bit inversion costs nothing: entry r is the value for s = r ^ (inv >> 4)
+ * or q = r ^ (inv & 15). */
+#define SEG(r, inv) ((r) ^ (((inv) >> 4) & 7))
+#define STEP(r, inv) (2 * ((r) ^ ((inv) & 15)) + 33)
+#define MU_PW(r) ((int8_t)(uint8_t)(1u << SEG(r, 0xFF)))
+#define A_PW(r) ((int8_t)(SEG(r, 0x55) == 0 ? 1 : 1 << ((SEG(r, 0x55) + 7) & 7)))
+#define A_OFF(r) ((int8_t)(SEG(r, 0x55) == 0 ? -32 : 0))
+#define R8(F) F(0), F(1), F(2), F(3), F(4), F(5), F(6), F(7)
+#define R16(F) R8(F), F(8), F(9), F(10), F(11), F(12), F(13), F(14), F(15)
+#define MU_STEP(r) STEP(r, 0xFF)
+#define A_STEP(r) STEP(r, 0x55)
+#define MU_OFF(r) (-33)
+
 struct law {
-	uint8_t invert;        /* bits sent inverted */
-	uint8_t sign_or;       /* see power_chunk */
+	int8_t pw[16];         /* pw[s], indexed by bits 6..4 as sent */
+	int8_t off[16];        /* -off[s], the same */
+	int8_t step[16];       /* 2q + 33, indexed by bits 3..0 as sent */
 	uint8_t alias;         /* a second code for the same sample as alias | 0x80 */
 	uint8_t alias_bit;     /* 0x80 if the alias exists, else 0 */
-	int8_t pw[16];         /* indexed by s */
-	int8_t off[16];        /* -off[s], indexed by s */
-	int32_t k;             /* sign: see power_chunk */
+	int32_t k;             /* negative: see power_chunk */
 	uint16_t low_mask;     /* m - 1 */
 	const int16_t *tab;
 };
 
 static const struct law laws[2] = {
 	[HP_SILENCE_PCMU] = {
-		.invert = 0xFF, .sign_or = 0, .alias = 0x7F, .alias_bit = 0x80,
-		.pw = { 1, 2, 4, 8, 16, 32, 64, -128 },
-		.off = { -33, -33, -33, -33, -33, -33, -33, -33 },
-		.k = 4, .low_mask = 15, .tab = hp_g711_ulaw_table,
+		.pw = { R8(MU_PW) }, .off = { R8(MU_OFF) }, .step = { R16(MU_STEP) },
+		.alias = 0x7F, .alias_bit = 0x80,
+		.k = -4, .low_mask = 15, .tab = hp_g711_ulaw_table,
 	},
 	[HP_SILENCE_PCMA] = {
-		.invert = 0x55, .sign_or = 1, .alias = 0, .alias_bit = 0,
-		.pw = { 1, 1, 2, 4, 8, 16, 32, 64 },
-		.off = { -32 },
+		.pw = { R8(A_PW) }, .off = { R8(A_OFF) }, .step = { R16(A_STEP) },
+		.alias = 0, .alias_bit = 0,
 		.k = -8, .low_mask = 3, .tab = hp_g711_alaw_table,
 	},
 };
 
 /* The law's constants in registers, loaded once per segment. */
 struct lawv {
-	__m256i invert, sign_or, pw, off, step, seven, fifteen, one, minus1, ones16, low_mask;
+	__m256i pw, off, step, seven, fifteen, one, minus1, ones16, low_mask;
 	__m256i alias, alias_bit;
 };
 
@@ -77,13 +88,9 @@ AVX2 static inline __m256i bcast16(const int8_t *t)
 
 AVX2 static inline void lawv_load(const struct law *L, struct lawv *v)
 {
-	static const int8_t step[16] = { 33, 35, 37, 39, 41, 43, 45, 47,
-					 49, 51, 53, 55, 57, 59, 61, 63 };
-	v->invert = _mm256_set1_epi8((char)L->invert);
-	v->sign_or = _mm256_set1_epi8((char)L->sign_or);
 	v->pw = bcast16(L->pw);
 	v->off = bcast16(L->off);
-	v->step = bcast16(step);
+	v->step = bcast16(L->step);
 	v->seven = _mm256_set1_epi8(7);
 	v->fifteen = _mm256_set1_epi8(15);
 	v->one = _mm256_set1_epi8(1);
@@ -97,17 +104,14 @@ AVX2 static inline void lawv_load(const struct law *L, struct lawv *v)
 /* Adds the 32 samples of c whose byte in keep is 0xFF. */
 AVX2 static inline void power_chunk(const struct lawv *L, __m256i c, __m256i keep, struct acc *a)
 {
-	__m256i x = _mm256_xor_si256(c, L->invert);
-	__m256i s = _mm256_and_si256(_mm256_srli_epi16(x, 4), L->seven);
+	__m256i s = _mm256_and_si256(_mm256_srli_epi16(c, 4), L->seven);
 	__m256i pw = _mm256_shuffle_epi8(L->pw, s);
 	__m256i off = _mm256_shuffle_epi8(L->off, s);
-	__m256i q2 = _mm256_shuffle_epi8(L->step, _mm256_and_si256(x, L->fifteen));
-	/* vpsignb by x negates where x < 0 and zeroes where x == 0 (and outside
-	 * keep). Mu-law: x < 0 is a negative sample, x == 0 the code of +0, so
-	 * the signs come out right. A-law: x < 0 is a positive sample and no code
-	 * is zero, so x | 1 gives every sample the opposite sign, and k < 0 puts
-	 * it back. */
-	__m256i sgn = _mm256_and_si256(_mm256_or_si256(x, L->sign_or), keep);
+	__m256i q2 = _mm256_shuffle_epi8(L->step, _mm256_and_si256(c, L->fifteen));
+	/* vpsignb by c | 1 negates where bit 7 is set, a positive sample in
+	 * both laws, and zeroes outside keep: every sample gets the opposite
+	 * sign, and k < 0 puts it back. */
+	__m256i sgn = _mm256_and_si256(_mm256_or_si256(c, L->one), keep);
 	q2 = _mm256_sign_epi8(q2, sgn);
 	off = _mm256_sign_epi8(off, sgn);
 	/* (2q + 33) * pw <= 63 * 128: no saturation in vpmaddubsw. */
