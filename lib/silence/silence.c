@@ -2,6 +2,7 @@
 #include <string.h>
 #include "g711/g711.h"
 #include "silence/silence.h"
+#include "silence/silence_kernel.h"
 
 #define US_PER_SAMPLE (1000000u / HP_SILENCE_RATE)
 /* RAW codecs: until two payloads have been seen, assume the common 20 ms frame. */
@@ -25,6 +26,7 @@ void hp_silence_init(struct hp_silence *s, enum hp_silence_codec codec,
 {
 	memset(s, 0, sizeof(*s));
 	s->codec = (uint8_t)codec;
+	s->kernel = (uint8_t)hp_silence_kernel_best();
 	if (window_samples == 0)
 		window_samples = HP_SILENCE_DEF_WINDOW;
 	if (window_samples < 160)
@@ -75,39 +77,51 @@ static enum hp_silence_verdict classify_window(uint32_t n, int64_t sum, uint64_t
 		return HP_SILENCE_FLATLINE;
 	/* AC power below the threshold, without division:
 	 * sumsq/n - (sum/n)^2 < LOW_MS  <=>  n*sumsq - sum^2 < n^2*LOW_MS.
-	 * n <= 65535 and |sample| <= 32767 keep every term below 2^62. */
+	 * n <= 65535 and |sample| <= 32767 keep every term below 2^62.
+	 * sumsq drops the low 8 bits of each square, so on a very quiet window
+	 * (|v| < 16 squares to 0) n*sumsq can fall below sum^2: no AC power. */
 	uint64_t nn = n;
-	uint64_t ac = nn * sumsq - (uint64_t)(sum * sum);
+	uint64_t dc = (uint64_t)(sum * sum);
+	uint64_t ac = nn * sumsq > dc ? nn * sumsq - dc : 0;
 	if (ac < nn * nn * HP_SILENCE_LOW_MS)
 		return HP_SILENCE_LOW_LEVEL;
 	return HP_SILENCE_AUDIO;
 }
 
-/* One stretch of samples that does not cross a window boundary. The power
- * sums take one tight pass; the run of identical samples is found from both
- * ends (speech changes at once, so this is O(1) there, and one compare per
- * sample on a flat line) instead of a branch per sample. */
-static void decode_segment(struct hp_silence *s, const int16_t *tab, const uint64_t *ptab,
-			   const uint8_t *p, size_t n, uint64_t t0_us)
+bool hp_silence_kernel_ok(enum hp_silence_kernel k)
 {
-	uint64_t end_us = t0_us + (uint64_t)n * US_PER_SAMPLE;
+	switch (k) {
+	case HP_SILENCE_KERNEL_SCALAR:
+		return true;
+#if defined(__x86_64__)
+	case HP_SILENCE_KERNEL_AVX2:
+		return __builtin_cpu_supports("avx2");
+#endif
+	default:
+		return false;
+	}
+}
 
+enum hp_silence_kernel hp_silence_kernel_best(void)
+{
+	return hp_silence_kernel_ok(HP_SILENCE_KERNEL_AVX2) ? HP_SILENCE_KERNEL_AVX2
+							    : HP_SILENCE_KERNEL_SCALAR;
+}
+
+/* The power sums take one tight pass; the run of identical samples is found
+ * from both ends (speech changes at once, so this is O(1) there, and one
+ * compare per sample on a flat line) instead of a branch per sample. */
+static void scan_scalar(const int16_t *tab, const uint64_t *ptab, const uint8_t *p, size_t n,
+			int16_t run_value, struct hp_silence_scan *out)
+{
 	/* Identical bytes (digital silence, a stuck DC code): p equals itself
 	 * shifted by one. No decode loop: the sums are n times one sample. */
 	if (memcmp(p, p + 1, n - 1) == 0) {
 		int32_t v = tab[p[0]];
-		s->win_n += (uint32_t)n;
-		s->win_sum += (int64_t)v * (int64_t)n;
-		s->win_sumsq += (uint64_t)(uint32_t)(v * v) * n;
-		if (v != s->run_value) {
-			s->run_end_us = t0_us;
-			close_run(s);
-			s->run_value = (int16_t)v;
-			s->run_samples = 0;
-			s->run_start_us = t0_us;
-		}
-		s->run_samples += n;
-		s->run_end_us = end_us;
+		out->sum = (int64_t)v * (int64_t)n;
+		out->sumsq = (uint64_t)(uint32_t)(v * v) * n;
+		out->first = v == run_value ? n : 0;
+		out->last = 0;
 		return;
 	}
 
@@ -130,30 +144,49 @@ static void decode_segment(struct hp_silence *s, const int16_t *tab, const uint6
 		sum += (int64_t)(acc & 0xFFFFFFFFu) - 32768 * (int64_t)(e - b);
 		sumsq += (acc >> 32) << 8;
 	}
-	s->win_n += (uint32_t)n;
-	s->win_sum += sum;
-	s->win_sumsq += sumsq;
+	out->sum = sum;
+	out->sumsq = sumsq;
 
 	size_t first = 0;
-	while (first < n && tab[p[first]] == s->run_value)
+	while (first < n && tab[p[first]] == run_value)
 		first++;
-	if (first == n) {
+	size_t last = n - 1;
+	while (last > first && tab[p[last]] == tab[p[last - 1]])
+		last--;
+	out->first = first;
+	out->last = last;
+}
+
+/* One stretch of samples that does not cross a window boundary. */
+static void decode_segment(struct hp_silence *s, const int16_t *tab, const uint64_t *ptab,
+			   const uint8_t *p, size_t n, uint64_t t0_us)
+{
+	uint64_t end_us = t0_us + (uint64_t)n * US_PER_SAMPLE;
+	struct hp_silence_scan sc;
+
+#if defined(__x86_64__)
+	if (s->kernel == HP_SILENCE_KERNEL_AVX2 && n >= 32)
+		hp_silence_scan_avx2((enum hp_silence_codec)s->codec, p, n, s->run_value, &sc);
+	else
+#endif
+		scan_scalar(tab, ptab, p, n, s->run_value, &sc);
+
+	s->win_n += (uint32_t)n;
+	s->win_sum += sc.sum;
+	s->win_sumsq += sc.sumsq;
+	if (sc.first == n) {
 		s->run_samples += n;
 		s->run_end_us = end_us;
 		return;
 	}
-	/* The last change: the final run starts there. */
-	size_t last = n - 1;
-	while (last > first && tab[p[last]] == tab[p[last - 1]])
-		last--;
 	/* Only the first change can end a long run; runs that start and end inside
 	 * this segment are shorter than the segment and never the longest that matters. */
-	s->run_samples += first;
-	s->run_end_us = t0_us + (uint64_t)first * US_PER_SAMPLE;
+	s->run_samples += sc.first;
+	s->run_end_us = t0_us + (uint64_t)sc.first * US_PER_SAMPLE;
 	close_run(s);
 	s->run_value = tab[p[n - 1]];
-	s->run_samples = n - last;
-	s->run_start_us = t0_us + (uint64_t)last * US_PER_SAMPLE;
+	s->run_samples = n - sc.last;
+	s->run_start_us = t0_us + (uint64_t)sc.last * US_PER_SAMPLE;
 	s->run_end_us = end_us;
 }
 

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include "silence/silence.h"
+#include "silence/silence_kernel.h"
 
 #define T0 1000000000ull  /* arbitrary capture clock origin, us */
 #define FRAME 160
@@ -288,4 +289,372 @@ Test(silence, window_not_multiple_of_payload)
 	cr_assert_eq(r.windows[HP_SILENCE_FLATLINE], 4);
 	cr_assert_eq(r.verdict, HP_SILENCE_FLATLINE);
 	cr_assert_eq(r.flat_duration_ms, 100);
+}
+
+/* The quietest line noise there is: codes +-1 step from zero (+-8, about
+ * -72 dBFS). The power tables square these to 0, so n*sum(v^2) fell below
+ * sum(v)^2 and the unsigned difference wrapped to a huge "AC power": such a
+ * line was called audio. */
+Test(silence, idle_noise_one_step_is_low_level)
+{
+	struct hp_silence s;
+	struct hp_silence_result r;
+	const uint8_t alaw[3] = { 0x55, 0xD5, 0xD5 };  /* -8, +8, +8 */
+	const uint8_t ulaw[3] = { 0x7E, 0xFE, 0xFE };  /* -8, +8, +8 */
+	hp_silence_init(&s, HP_SILENCE_PCMA, 0, 0);
+	feed_bytes(&s, alaw, 3, 5.0, T0);
+	hp_silence_finish(&s, &r);
+	cr_assert_eq(r.verdict, HP_SILENCE_LOW_LEVEL);
+	cr_assert_eq(r.windows[HP_SILENCE_LOW_LEVEL], 5);
+	cr_assert_eq(r.windows[HP_SILENCE_AUDIO], 0);
+
+	hp_silence_init(&s, HP_SILENCE_PCMU, 0, 0);
+	feed_bytes(&s, ulaw, 3, 5.0, T0);
+	hp_silence_finish(&s, &r);
+	cr_assert_eq(r.verdict, HP_SILENCE_LOW_LEVEL);
+	cr_assert_eq(r.windows[HP_SILENCE_LOW_LEVEL], 5);
+}
+
+/* ---- The decode kernels against a sample-by-sample model ----
+ *
+ * Every kernel this CPU runs (scalar, and the vector ones it has) is fed the
+ * same payloads; after every payload its window sums, window counts and run
+ * state must equal a model that decodes with the textbook G.711 expansion
+ * below, not with the library's tables or formulas. */
+
+/* G.711 (11/88) Table 2, computed in the 16-bit scale: invert, add the bias
+ * 0x84 (33 << 2) to the step placed at bit 3, shift by the segment, remove
+ * the bias again. */
+static int ref_ulaw(uint8_t c)
+{
+	unsigned u = (uint8_t)~c;
+	int mag = (int)((((u & 0x0Fu) << 3) + 0x84u) << ((u >> 4) & 7u)) - 0x84;
+	return (c & 0x80) ? mag : -mag;
+}
+
+/* G.711 Table 1 in the 16-bit scale: segment 0 is linear (step at bit 4, half
+ * a step added), higher segments add the implicit leading one (0x100) and
+ * double per segment. */
+static int ref_alaw(uint8_t c)
+{
+	unsigned a = c ^ 0x55u;
+	unsigned seg = (a >> 4) & 7u;
+	int mag = (int)(((a & 0x0Fu) << 4) + 8u);
+	if (seg > 0)
+		mag = (mag + 0x100) << (seg - 1);
+	return (a & 0x80) ? mag : -mag;
+}
+
+static int ref_decode(enum hp_silence_codec codec, uint8_t c)
+{
+	return codec == HP_SILENCE_PCMU ? ref_ulaw(c) : ref_alaw(c);
+}
+
+/* The model's own decoder against values read off the G.711 tables by hand. */
+Test(silence_kernel, reference_decoder_spot_values)
+{
+	cr_assert_eq(ref_ulaw(0xFF), 0);
+	cr_assert_eq(ref_ulaw(0x7F), 0);
+	cr_assert_eq(ref_ulaw(0xFE), 8);
+	cr_assert_eq(ref_ulaw(0xEF), 132);
+	cr_assert_eq(ref_ulaw(0x9A), 10876);
+	cr_assert_eq(ref_ulaw(0x80), 32124);
+	cr_assert_eq(ref_ulaw(0x00), -32124);
+	cr_assert_eq(ref_alaw(0xD5), 8);
+	cr_assert_eq(ref_alaw(0x55), -8);
+	cr_assert_eq(ref_alaw(0xD4), 24);
+	cr_assert_eq(ref_alaw(0xC5), 264);
+	cr_assert_eq(ref_alaw(0xF5), 528);
+	cr_assert_eq(ref_alaw(0xAA), 32256);
+	cr_assert_eq(ref_alaw(0x2A), -32256);
+}
+
+struct model {
+	enum hp_silence_codec codec;
+	uint32_t window;
+	uint32_t win_n;
+	int64_t sum;
+	uint64_t sumsq;
+	int wfirst;            /* first sample of the window */
+	bool wflat;            /* every sample of the window equals wfirst */
+	uint32_t windows[HP_SILENCE_VERDICT_MAX];
+	bool any;              /* a sample was seen */
+	int run_value;
+	uint64_t run_len, run_start;   /* run start as a sample index */
+	uint64_t best_len, best_start;
+	int best_value;
+	uint64_t samples;
+};
+
+static void model_init(struct model *m, enum hp_silence_codec codec, uint32_t window)
+{
+	memset(m, 0, sizeof(*m));
+	m->codec = codec;
+	m->window = window;
+}
+
+/* The classification rule of silence.h, written out: flat when every sample
+ * of the window is equal, else AC power n*sum(v^2) - sum(v)^2 against
+ * n^2 * LOW_MS, in 128-bit arithmetic. */
+static enum hp_silence_verdict model_class(const struct model *m)
+{
+	if (m->wflat)
+		return HP_SILENCE_FLATLINE;
+	__int128 n = m->win_n;
+	__int128 ac = n * (__int128)m->sumsq - (__int128)m->sum * m->sum;
+	return ac < n * n * HP_SILENCE_LOW_MS ? HP_SILENCE_LOW_LEVEL : HP_SILENCE_AUDIO;
+}
+
+/* One piece of a payload inside one window. Squares are kept as the G.711
+ * power tables keep them, v*v with the low 8 bits cleared; a piece whose
+ * bytes are all the same keeps them exact (the library sums such a piece as
+ * n times one value). */
+static void model_piece(struct model *m, const uint8_t *p, size_t n)
+{
+	bool same = true;
+	for (size_t i = 1; i < n; i++)
+		same = same && p[i] == p[0];
+	for (size_t i = 0; i < n; i++) {
+		int v = ref_decode(m->codec, p[i]);
+		uint64_t sq = (uint64_t)((int64_t)v * v);
+		m->sum += v;
+		m->sumsq += same ? sq : sq & ~(uint64_t)0xFF;
+		if (m->win_n == 0) {
+			m->wfirst = v;
+			m->wflat = true;
+		}
+		m->wflat = m->wflat && v == m->wfirst;
+		m->win_n++;
+
+		if (m->any && v == m->run_value) {
+			m->run_len++;
+		} else {
+			m->run_value = v;
+			m->run_len = 1;
+			m->run_start = m->samples;
+			m->any = true;
+		}
+		if (m->run_len > m->best_len) {
+			if (m->best_len == 0 || m->run_start != m->best_start)
+				m->best_value = v;
+			m->best_len = m->run_len;
+			m->best_start = m->run_start;
+		}
+		m->samples++;
+	}
+}
+
+static void model_update(struct model *m, const uint8_t *p, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		size_t room = m->window - m->win_n;
+		size_t n = len - off < room ? len - off : room;
+		model_piece(m, p + off, n);
+		off += n;
+		if (m->win_n == m->window) {
+			m->windows[model_class(m)]++;
+			m->win_n = 0;
+			m->sum = 0;
+			m->sumsq = 0;
+		}
+	}
+}
+
+static uint64_t xs_state = 0x243F6A8885A308D3ull;
+static uint32_t xs(void)
+{
+	xs_state ^= xs_state << 13;
+	xs_state ^= xs_state >> 7;
+	xs_state ^= xs_state << 17;
+	return (uint32_t)(xs_state >> 16);
+}
+
+/* A payload of one of several shapes: noise, one repeated code (the silence
+ * codes among them), the two mu-law zeros alternating, two codes
+ * alternating, a constant with a few changes (at the ends too), quiet noise
+ * around zero, and full scale. */
+static void make_payload(enum hp_silence_codec codec, uint8_t *p, size_t n)
+{
+	static const uint8_t codes[] = { 0xFF, 0x7F, 0xD5, 0x55, 0x80, 0x00, 0xAA, 0x2A };
+	uint8_t c0 = (xs() & 1) ? codes[xs() % sizeof(codes)] : (uint8_t)xs();
+	uint8_t c1 = (uint8_t)xs();
+	unsigned shape = xs() % 8;
+	for (size_t i = 0; i < n; i++) {
+		switch (shape) {
+		case 0:
+			p[i] = (uint8_t)xs();
+			break;
+		case 1:
+			p[i] = c0;
+			break;
+		case 2:
+			p[i] = (i & 1) ? 0x7F : 0xFF;
+			break;
+		case 3:
+			p[i] = (i & 1) ? c1 : c0;
+			break;
+		case 4:
+			p[i] = c0;
+			break;
+		case 5: {
+			/* the 16 codes nearest zero on either side */
+			uint8_t zero = codec == HP_SILENCE_PCMU ? 0xFF : 0xD5;
+			p[i] = (uint8_t)((zero ^ (xs() & 0x0F)) ^ ((xs() & 1) << 7));
+			break;
+		}
+		case 6:
+			p[i] = (xs() & 1) ? (codec == HP_SILENCE_PCMU ? 0x80 : 0xAA)
+					  : (codec == HP_SILENCE_PCMU ? 0x00 : 0x2A);
+			break;
+		default:
+			p[i] = (i < n / 2) ? c0 : c1;
+			break;
+		}
+	}
+	if (shape == 4 && n > 0) {
+		unsigned k = xs() % 4;
+		for (unsigned j = 0; j < k; j++)
+			p[(j == 0) ? 0 : (j == 1) ? n - 1 : xs() % n] = c1;
+	}
+}
+
+static void check_state(const struct hp_silence *s, const struct model *m, unsigned step)
+{
+	cr_assert_eq(s->win_n, m->win_n, "step %u kernel %u: win_n", step, s->kernel);
+	cr_assert_eq(s->win_sum, m->sum, "step %u kernel %u: win_sum %lld, model %lld", step,
+		     s->kernel, (long long)s->win_sum, (long long)m->sum);
+	cr_assert_eq(s->win_sumsq, m->sumsq, "step %u kernel %u: win_sumsq %llu, model %llu", step,
+		     s->kernel, (unsigned long long)s->win_sumsq, (unsigned long long)m->sumsq);
+	for (int w = 0; w < HP_SILENCE_CONSTANT_PAYLOAD; w++)
+		cr_assert_eq(s->windows[w], m->windows[w], "step %u kernel %u: windows[%d]", step,
+			     s->kernel, w);
+	cr_assert_eq(s->run_value, m->run_value, "step %u kernel %u: run_value", step, s->kernel);
+	cr_assert_eq(s->run_samples, m->run_len, "step %u kernel %u: run_samples %llu, model %llu",
+		     step, s->kernel, (unsigned long long)s->run_samples,
+		     (unsigned long long)m->run_len);
+	cr_assert_eq(s->run_start_us, T0 + m->run_start * 125, "step %u kernel %u: run_start",
+		     step, s->kernel);
+	cr_assert_eq(s->run_end_us, T0 + m->samples * 125, "step %u kernel %u: run_end", step,
+		     s->kernel);
+}
+
+/* A stream of payloads of random lengths through every kernel this CPU runs
+ * and through the model, compared after every payload; then the verdicts. */
+static void run_stream(enum hp_silence_codec codec, uint32_t window, unsigned payloads,
+		       size_t maxlen)
+{
+	static uint8_t buf[70000];
+	struct hp_silence s[HP_SILENCE_KERNEL_MAX];
+	bool on[HP_SILENCE_KERNEL_MAX];
+	struct model m;
+	uint32_t flag = 1000;  /* longer than any payload: a flagged run spans several */
+
+	model_init(&m, codec, window);
+	for (int k = 0; k < HP_SILENCE_KERNEL_MAX; k++) {
+		on[k] = hp_silence_kernel_ok((enum hp_silence_kernel)k);
+		hp_silence_init(&s[k], codec, window, flag);
+		s[k].kernel = (uint8_t)k;
+	}
+	for (unsigned step = 0; step < payloads; step++) {
+		size_t n = 1 + xs() % maxlen;
+		make_payload(codec, buf, n);
+		model_update(&m, buf, n);
+		for (int k = 0; k < HP_SILENCE_KERNEL_MAX; k++) {
+			if (!on[k])
+				continue;
+			hp_silence_update(&s[k], buf, n, T0 + (m.samples - n) * 125);
+			check_state(&s[k], &m, step);
+		}
+	}
+
+	bool flagged = m.best_len >= flag;
+	uint32_t complete = m.windows[HP_SILENCE_AUDIO] + m.windows[HP_SILENCE_LOW_LEVEL] +
+			    m.windows[HP_SILENCE_FLATLINE];
+	if (m.win_n > 0 && (m.win_n * 2 >= m.window || complete == 0))
+		m.windows[model_class(&m)]++;
+	enum hp_silence_verdict want = flagged ? HP_SILENCE_FLATLINE
+				     : m.windows[HP_SILENCE_AUDIO] ? HP_SILENCE_AUDIO
+								   : HP_SILENCE_LOW_LEVEL;
+	for (int k = 0; k < HP_SILENCE_KERNEL_MAX; k++) {
+		if (!on[k])
+			continue;
+		struct hp_silence_result r;
+		hp_silence_finish(&s[k], &r);
+		cr_assert_eq(r.verdict, want, "kernel %d: verdict %d, model %d", k, r.verdict, want);
+		cr_assert_eq(r.audio_samples, m.samples);
+		for (int w = 0; w < HP_SILENCE_CONSTANT_PAYLOAD; w++)
+			cr_assert_eq(r.windows[w], m.windows[w], "kernel %d: final windows[%d]", k, w);
+		if (flagged) {
+			cr_assert_eq(r.flat_value, m.best_value);
+			cr_assert_eq(r.flat_start_us, T0 + m.best_start * 125);
+			cr_assert_eq(r.flat_end_us, T0 + (m.best_start + m.best_len) * 125);
+		}
+	}
+}
+
+/* The CPU this runs on decides which vector kernels are compared; say which. */
+Test(silence_kernel, init_picks_a_kernel_this_cpu_runs)
+{
+	struct hp_silence s;
+	hp_silence_init(&s, HP_SILENCE_PCMU, 0, 0);
+	cr_assert(hp_silence_kernel_ok((enum hp_silence_kernel)s.kernel));
+	cr_assert_eq(s.kernel, hp_silence_kernel_best());
+	cr_assert(hp_silence_kernel_ok(HP_SILENCE_KERNEL_SCALAR));
+	cr_assert_not(hp_silence_kernel_ok(HP_SILENCE_KERNEL_MAX));
+	for (int k = 0; k < HP_SILENCE_KERNEL_MAX; k++)
+		cr_log_info("silence kernel %d: %s", k,
+			    hp_silence_kernel_ok((enum hp_silence_kernel)k) ? "tested" : "not on this CPU");
+}
+
+/* Payloads of 1..400 bytes, windows that payloads cross at varying places. */
+Test(silence_kernel, random_payloads_ulaw)
+{
+	static const uint32_t windows[] = { 160, 173, 200, 1000, 8000, 65535 };
+	for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++)
+		run_stream(HP_SILENCE_PCMU, windows[w], 600, 400);
+}
+
+Test(silence_kernel, random_payloads_alaw)
+{
+	static const uint32_t windows[] = { 160, 173, 200, 1000, 8000, 65535 };
+	for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++)
+		run_stream(HP_SILENCE_PCMA, windows[w], 600, 400);
+}
+
+/* Every length 1..400 once, on every shape: exercises each tail length of the
+ * vector loads. */
+Test(silence_kernel, every_length)
+{
+	for (int c = 0; c < 2; c++) {
+		enum hp_silence_codec codec = c ? HP_SILENCE_PCMA : HP_SILENCE_PCMU;
+		struct hp_silence s[HP_SILENCE_KERNEL_MAX];
+		struct model m;
+		static uint8_t buf[400];
+		for (unsigned rep = 0; rep < 8; rep++) {
+			for (size_t n = 1; n <= 400; n++) {
+				make_payload(codec, buf, n);
+				model_init(&m, codec, HP_SILENCE_MAX_WINDOW);
+				model_update(&m, buf, n);
+				for (int k = 0; k < HP_SILENCE_KERNEL_MAX; k++) {
+					if (!hp_silence_kernel_ok((enum hp_silence_kernel)k))
+						continue;
+					hp_silence_init(&s[k], codec, HP_SILENCE_MAX_WINDOW, 0);
+					s[k].kernel = (uint8_t)k;
+					hp_silence_update(&s[k], buf, n, T0);
+					check_state(&s[k], &m, (unsigned)n);
+				}
+			}
+		}
+	}
+}
+
+/* Whole windows in one payload at full scale: the vector kernel's 32-bit
+ * partial square sums are at their largest here, and are folded into 64 bits
+ * many times over. */
+Test(silence_kernel, long_full_scale_payloads)
+{
+	run_stream(HP_SILENCE_PCMU, HP_SILENCE_MAX_WINDOW, 40, 70000);
+	run_stream(HP_SILENCE_PCMA, HP_SILENCE_MAX_WINDOW, 40, 70000);
+	run_stream(HP_SILENCE_PCMU, 8000, 40, 20000);
 }
