@@ -193,7 +193,7 @@ int main(int argc, char **argv)
 	struct hp_counters totals;
 	hp_ctl_totals(&ctl, &totals);
 	int rc = 0;
-	if (cfg.metrics_file != NULL && hp_ctl_write_metrics(cfg.metrics_file, &totals) != 0)
+	if (cfg.metrics_file != NULL && hp_ctl_write_metrics(&ctl, &totals) != 0)
 		rc = 1;
 	if (!cfg.quiet)
 		hp_ctl_report(stdout, &ctl, &totals);
