@@ -31,6 +31,17 @@ find_worker() {
 	done
 }
 
+# Sets wtids to the worker threads of $1 that exist so far (rte-worker-N or
+# lcore-worker-N, one per worker lcore).
+find_workers() {
+	local t comm
+	wtids=()
+	for t in /proc/"$1"/task/*; do
+		read -r comm 2>/dev/null <"$t/comm" || continue
+		case $comm in rte-worker-* | lcore-worker-*) wtids+=("${t##*/}") ;; esac
+	done
+}
+
 # Shell words as a person would type them: plain when safe, else in '...'.
 quote() {
 	local a s=

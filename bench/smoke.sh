@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# CI smoke of the throughput benchmark: bench/run.sh --smoke (1 s of testpmd,
-# 1 s of hepprobe, nothing appended to RESULTS.md). Fails when either rate is
-# 0 or hepprobe drops frames of the clean generated capture for a reason it
-# should not. Speed is never judged here: that is RESULTS.md's business.
+# CI smoke of the throughput benchmark: bench/run.sh --smoke (1 s each of
+# testpmd and hepprobe, then of both on two RX queues with two workers;
+# nothing appended to RESULTS.md). Fails when a rate is 0, one of hepprobe's
+# workers received nothing, or hepprobe drops frames of the clean generated
+# capture for a reason it should not. Speed is never judged here: that is
+# RESULTS.md's business.
 #
 # usage: bench/smoke.sh [BUILD_DIR]
 #   BUILD_DIR holding a built hepprobe (default: build, the one CI builds);

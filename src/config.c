@@ -72,13 +72,17 @@ void hp_config_usage(FILE *out)
 	      "input:\n"
 	      "  --pcap FILE            replay a capture (pcap/pcapng; Ethernet, Linux SLL/SLL2\n"
 	      "                         or raw IP) through a net_pcap vdev; exits 0 at its end.\n"
-	      "                         Without EAL arguments hepprobe uses: -l 0-1 --no-huge\n"
-	      "                         -m 1024 --no-pci --no-shconf --no-telemetry\n"
+	      "                         Without EAL arguments hepprobe uses one lcore per worker\n"
+	      "                         plus the main one (-l 0-1 for one worker; lcores share\n"
+	      "                         CPUs when there are fewer) and --no-huge -m 1024\n"
+	      "                         --no-pci --no-shconf --no-telemetry\n"
 	      "  --port N               EAL mode: read DPDK port N (default 0) until SIGINT/SIGTERM\n"
 	      "  --loop                 replay the capture forever (net_pcap infinite_rx, for\n"
 	      "                         benchmarks; combine with --duration)\n"
 	      "  --duration S           stop after S seconds and report the packet rate\n"
-	      "  --queues N             RX queues (one worker lcore each; default 1)\n"
+	      "  --queues N             RX queues (one worker lcore each; default 1); with --pcap\n"
+	      "                         only together with --loop: every queue replays the whole\n"
+	      "                         capture, one copy of it preloaded per queue\n"
 	      "output:\n"
 	      "  --hep udp:HOST:PORT    send HEPv3 to this collector; without it, print one line\n"
 	      "                         per HEP message that would be sent\n"
@@ -303,6 +307,10 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 		die("--metrics-interval needs --metrics-file%s", "");
 	if (c->loop && (c->pcap_file == NULL || c->duration_s == 0))
 		die("--loop needs --pcap and --duration%s", "");
+	/* net_pcap gives each queue its own reader of the file: read once, N
+	 * queues would hand every frame to N workers and count it N times. */
+	if (c->pcap_file != NULL && !c->loop && c->nb_queues > 1)
+		die("--queues above 1 with --pcap needs --loop: each queue reads the whole capture, so a single pass would count every frame once per queue%s", "");
 }
 
 int hp_config_probe_pcap(struct hp_config *c, char *err, size_t errlen)

@@ -34,7 +34,7 @@ void hp_ctl_run(struct hp_ctl *ctl)
 		 * at most: each is a plain 64-bit store by its own lcore. */
 		if (snap != NULL && rte_get_tsc_cycles() >= next_metrics) {
 			hp_ctl_totals(ctl, snap);
-			hp_ctl_write_metrics(ctl->metrics_file, snap);
+			hp_ctl_write_metrics(ctl, snap);
 			next_metrics += ctl->metrics_interval_s * hz;
 		}
 		/* Read the flag before draining, so nothing a worker queued
@@ -70,8 +70,27 @@ void hp_ctl_totals(const struct hp_ctl *ctl, struct hp_counters *out)
 	}
 }
 
-int hp_ctl_write_metrics(const char *path, const struct hp_counters *c)
+/* Appends each worker's received frames to the summed counters in buf: how
+ * evenly the queues share the input (and that every worker ran) shows only
+ * per worker. Returns the new length, 0 when buf is too small. */
+static size_t render_per_worker(const struct hp_ctl *ctl, char *buf, size_t len, size_t cap)
 {
+	int k = snprintf(buf + len, cap - len,
+			 "# HELP hepprobe_worker_rx_frames_total Frames received by each worker (worker N reads RX queue N)\n"
+			 "# TYPE hepprobe_worker_rx_frames_total counter\n");
+	for (unsigned i = 0; k >= 0 && (size_t)k < cap - len; i++) {
+		len += (size_t)k;
+		if (i == ctl->nb_workers)
+			return len;
+		k = snprintf(buf + len, cap - len, "hepprobe_worker_rx_frames_total{worker=\"%u\"} %llu\n", i,
+			     (unsigned long long)ctl->workers[i]->ctr.v[HP_CTR_RX_FRAMES]);
+	}
+	return 0;
+}
+
+int hp_ctl_write_metrics(const struct hp_ctl *ctl, const struct hp_counters *c)
+{
+	const char *path = ctl->metrics_file;
 	char tmp[4096];
 	char *buf = malloc(METRICS_BUF);
 	size_t n;
@@ -81,6 +100,8 @@ int hp_ctl_write_metrics(const char *path, const struct hp_counters *c)
 	if (buf == NULL)
 		return -1;
 	n = hp_metrics_render_prometheus(c, buf, METRICS_BUF);
+	if (n > 0)
+		n = render_per_worker(ctl, buf, n, METRICS_BUF);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
 	if (f != NULL && n > 0) {

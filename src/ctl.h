@@ -23,8 +23,9 @@ struct hp_ctl {
 
 void hp_ctl_run(struct hp_ctl *ctl);
 void hp_ctl_totals(const struct hp_ctl *ctl, struct hp_counters *out);
-/* Write Prometheus text atomically (temp file + rename). */
-int hp_ctl_write_metrics(const char *path, const struct hp_counters *c);
+/* Write the summed counters c and each worker's frame count to
+ * ctl->metrics_file as Prometheus text, atomically (temp file + rename). */
+int hp_ctl_write_metrics(const struct hp_ctl *ctl, const struct hp_counters *c);
 void hp_ctl_report(FILE *out, const struct hp_ctl *ctl, const struct hp_counters *c);
 /* The call view: per call, both directions' verdicts. */
 void hp_ctl_calls(FILE *out, const struct hp_ctl *ctl);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* hepprobe: EAL and port set-up, workers on the worker lcores, the sender and
  * control loop on the main lcore, counters and report at exit. */
+/* sched_getaffinity() and cpu_set_t are GNU extensions. */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -38,20 +40,47 @@ static void on_signal(int sig)
 }
 
 /* EAL arguments for a machine without hugepages or NICs, used with --pcap
- * when the caller gives none. */
-static int default_eal_args(char *argv0, char **out)
+ * when the caller gives none: lcore 0 for control and the HEP sender, one
+ * lcore per worker, each on its own CPU of this process's affinity mask (not
+ * CPUs 0..N: a container or taskset may allow others). With fewer CPUs than
+ * lcores, the workers take one CPU each in turn and lcore 0 may run on any
+ * of them: it sleeps between short drains of the HEP rings (under a tenth of
+ * a CPU at 9 Mpps, bench/RESULTS.md), and the scheduler spreads that cost
+ * over the workers' CPUs. */
+static int default_eal_args(char *argv0, unsigned nb_workers, char **out)
 {
-	static char *defaults[] = { "-l", "0-1", "--no-huge", "-m", "1024", "--no-pci",
-				    "--no-shconf", "--no-telemetry", "--log-level=*:warning" };
+	static char *defaults[] = { "--no-huge", "-m", "1024", "--no-pci", "--no-shconf",
+				    "--no-telemetry", "--log-level=*:warning" };
+	static char lcores[16 * (HP_MAX_WORKERS + 1) + 64];
+	unsigned cpus[HP_MAX_WORKERS + 1], nb_cpus = 0;
+	cpu_set_t set;
+	size_t len = 0;
 	int n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (unsigned c = 0; c < CPU_SETSIZE && nb_cpus <= nb_workers; c++)
+			if (CPU_ISSET(c, &set))
+				cpus[nb_cpus++] = c;
+	if (nb_cpus == 0)
+		cpus[nb_cpus++] = 0;
+	if (nb_cpus > nb_workers) {
+		len += (size_t)snprintf(lcores + len, sizeof(lcores) - len, "0@%u", cpus[0]);
+		for (unsigned i = 1; i <= nb_workers; i++)
+			len += (size_t)snprintf(lcores + len, sizeof(lcores) - len, ",%u@%u", i, cpus[i]);
+	} else {
+		len += (size_t)snprintf(lcores + len, sizeof(lcores) - len, "0@(");
+		for (unsigned c = 0; c < nb_cpus; c++)
+			len += (size_t)snprintf(lcores + len, sizeof(lcores) - len, "%s%u", c ? "," : "", cpus[c]);
+		len += (size_t)snprintf(lcores + len, sizeof(lcores) - len, ")");
+		for (unsigned i = 1; i <= nb_workers; i++)
+			len += (size_t)snprintf(lcores + len, sizeof(lcores) - len, ",%u@%u", i,
+						cpus[(i - 1) % nb_cpus]);
+	}
 	out[n++] = argv0;
+	out[n++] = "--lcores";
+	out[n++] = lcores;
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		out[n++] = defaults[i];
-	/* On a single CPU, run both lcores on it rather than fail. */
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-		out[1] = "--lcores";
-		out[2] = "0@0,1@0";
-	}
 	return n;
 }
 
@@ -81,7 +110,7 @@ static struct hp_worker *worker_create(const struct hp_config *cfg, unsigned idx
 	mcfg.heuristic_rtp = cfg->heuristic_rtp;
 	w->media = hp_media_create(&mcfg, &w->ctr, hp_worker_media_sink, w);
 	if (w->media == NULL)
-		fail("cannot allocate the stream and dialog tables: lower --max-streams/--max-dialogs");
+		fail("cannot allocate the stream and dialog tables (each worker has its own): lower --max-streams/--max-dialogs");
 	w->hep_pool = pool;
 	w->port_id = port_id;
 	w->queue_id = (uint16_t)idx;
@@ -110,7 +139,6 @@ int main(int argc, char **argv)
 	if (split < 0) {
 		our_argc = argc;
 		our_argv = argv;
-		eal_argc = default_eal_args(argv[0], eal_argv);
 	} else {
 		if (split > (int)(sizeof(eal_argv) / sizeof(eal_argv[0])) - 1)
 			fail("too many EAL arguments");
@@ -122,12 +150,13 @@ int main(int argc, char **argv)
 		our_argc = argc - split;
 	}
 	hp_config_parse(&cfg, our_argc, our_argv);
+	if (split < 0)
+		eal_argc = default_eal_args(argv[0], cfg.nb_queues, eal_argv);
 	if (split < 0 && cfg.pcap_file == NULL)
 		fail("no input: give --pcap FILE, or EAL arguments then -- [options] (see --help)");
 	if (cfg.pcap_file != NULL) {
 		if (hp_config_probe_pcap(&cfg, err, sizeof(err)) != 0)
 			fail(err);
-		cfg.nb_queues = 1;
 	} else {
 		cfg.linktype = 1;
 	}
@@ -137,23 +166,37 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	if (cfg.pcap_file != NULL && hp_port_attach_pcap(cfg.pcap_file, cfg.loop, &cfg.port_id, err, sizeof(err)) != 0)
+	if (cfg.pcap_file != NULL && hp_port_attach_pcap(cfg.pcap_file, cfg.loop, cfg.nb_queues, &cfg.port_id, err, sizeof(err)) != 0)
 		fail(err);
 	if (rte_lcore_count() < 2)
 		fail("hepprobe needs two lcores (one sender, one worker): give -l 0-1 or --lcores");
-	if (rte_lcore_count() - 1 < cfg.nb_queues)
-		fail("fewer worker lcores than --queues: add lcores to -l");
+	if (rte_lcore_count() - 1 < cfg.nb_queues) {
+		snprintf(err, sizeof(err),
+			 "--queues %u needs %u lcores (main + one per worker), EAL has %u: add lcores (they may share CPUs, e.g. --lcores 0@0,1@0,2@1)",
+			 cfg.nb_queues, cfg.nb_queues + 1u, rte_lcore_count());
+		fail(err);
+	}
 
-	/* --loop preloads the whole capture into mbufs (net_pcap infinite_rx). */
-	unsigned nb_mbufs = MBUF_COUNT;
+	/* --loop preloads the whole capture into mbufs once per queue (net_pcap
+	 * infinite_rx), on top of what the queues receive into. */
+	uint64_t nb_mbufs = MBUF_COUNT;
 	if (cfg.loop)
-		nb_mbufs += (unsigned)cfg.expected_frames;
-	struct rte_mempool *mbufs = rte_pktmbuf_pool_create("hp_mbuf", nb_mbufs, 256, 0,
-							    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+		nb_mbufs += cfg.nb_queues * cfg.expected_frames;
+	struct rte_mempool *mbufs = NULL;
+	if (nb_mbufs <= UINT32_MAX)
+		mbufs = rte_pktmbuf_pool_create("hp_mbuf", (unsigned)nb_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+						(int)rte_socket_id());
+	if (mbufs == NULL) {
+		snprintf(err, sizeof(err),
+			 "cannot create a pool of %llu mbufs (%u + %u queue(s) x %llu preloaded frames): raise -m (EAL memory; with --no-huge each mbuf takes a 4 KB page), or replay fewer frames or queues",
+			 (unsigned long long)nb_mbufs, MBUF_COUNT, cfg.loop ? cfg.nb_queues : 0,
+			 (unsigned long long)cfg.expected_frames);
+		fail(err);
+	}
 	struct rte_mempool *heps = rte_mempool_create("hp_hep", HEP_BUF_COUNT, sizeof(struct hp_hep_buf),
 						      64, 0, NULL, NULL, NULL, NULL, (int)rte_socket_id(), 0);
-	if (mbufs == NULL || heps == NULL)
-		fail("cannot create the mbuf or HEP buffer pools: raise -m (EAL memory)");
+	if (heps == NULL)
+		fail("cannot create the HEP buffer pool: raise -m (EAL memory)");
 	if (hp_port_start(cfg.port_id, cfg.nb_queues, mbufs, err, sizeof(err)) != 0)
 		fail(err);
 
@@ -193,7 +236,7 @@ int main(int argc, char **argv)
 	struct hp_counters totals;
 	hp_ctl_totals(&ctl, &totals);
 	int rc = 0;
-	if (cfg.metrics_file != NULL && hp_ctl_write_metrics(cfg.metrics_file, &totals) != 0)
+	if (cfg.metrics_file != NULL && hp_ctl_write_metrics(&ctl, &totals) != 0)
 		rc = 1;
 	if (!cfg.quiet)
 		hp_ctl_report(stdout, &ctl, &totals);

@@ -2,6 +2,7 @@
 #include "port.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_dev.h>
@@ -11,19 +12,36 @@
 #define TX_DESC 256
 #define PCAP_VDEV "net_pcap_hp0"
 
-int hp_port_attach_pcap(const char *file, bool loop, uint16_t *port_id, char *err, size_t errlen)
+int hp_port_attach_pcap(const char *file, bool loop, uint16_t nb_queues, uint16_t *port_id, char *err,
+			size_t errlen)
 {
-	char devargs[4200];
+	size_t cap = sizeof(PCAP_VDEV) + (size_t)nb_queues * (strlen(file) + sizeof(",rx_pcap=")) +
+		     sizeof(",infinite_rx=1");
+	char *devargs;
+	size_t len;
+	int rc;
 
 	/* kvargs splits on ',' and '=': such a path cannot be passed to net_pcap. */
-	if (strpbrk(file, ",=") != NULL || strlen(file) > 4000) {
-		snprintf(err, errlen, "capture path '%s' contains ',' or '=' (or is too long): rename it", file);
+	if (strpbrk(file, ",=") != NULL) {
+		snprintf(err, errlen, "capture path '%s' contains ',' or '=': rename it", file);
 		return -1;
 	}
-	/* infinite_rx preloads the file into mbufs and replays them: the input
-	 * then costs next to nothing, which is what a benchmark needs. */
-	snprintf(devargs, sizeof(devargs), "%s,rx_pcap=%s%s", PCAP_VDEV, file, loop ? ",infinite_rx=1" : "");
-	if (rte_dev_probe(devargs) != 0) {
+	devargs = malloc(cap);
+	if (devargs == NULL) {
+		snprintf(err, errlen, "out of memory for the net_pcap device arguments");
+		return -1;
+	}
+	/* net_pcap makes one RX queue per rx_pcap argument, each with its own
+	 * reader of the file. infinite_rx preloads every queue's copy into mbufs
+	 * and replays it: the input then costs next to nothing, which is what a
+	 * benchmark needs. */
+	len = (size_t)snprintf(devargs, cap, "%s", PCAP_VDEV);
+	for (uint16_t q = 0; q < nb_queues; q++)
+		len += (size_t)snprintf(devargs + len, cap - len, ",rx_pcap=%s", file);
+	snprintf(devargs + len, cap - len, "%s", loop ? ",infinite_rx=1" : "");
+	rc = rte_dev_probe(devargs);
+	free(devargs);
+	if (rc != 0) {
 		snprintf(err, errlen, "cannot open '%s' through the net_pcap PMD", file);
 		return -1;
 	}

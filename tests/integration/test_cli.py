@@ -12,7 +12,11 @@ usage: test_cli.py HEPPROBE DATADIR
 * a collector that is down: every HEP message is either sent or counted as a
   send error (the connected socket reports the port unreachable), exit 0;
 * --compress-threshold: payloads at or above it travel as a gzip member
-  (RFC 1952) in chunk 0x10 and inflate to what an uncompressed run sends.
+  (RFC 1952) in chunk 0x10 and inflate to what an uncompressed run sends;
+* --pcap --loop --queues 2: exit 0, two workers, each of which received
+  frames (hepprobe_worker_rx_frames_total), adding up to the total;
+  --queues 2 on a capture read once is refused (each queue would read
+  every frame), and so is --queues 2 with too few EAL lcores.
 """
 
 import os
@@ -79,6 +83,35 @@ def collector_down(c, binary, pcap, tmp):
             "collector down: every queued HEP message is sent or counted as a send error",
             "queued %s sent %s errors %s" % (queued, sent, errors))
     c.check(errors is not None and errors > 0, "collector down: send errors counted", str(errors))
+
+
+def two_workers(c, binary, pcap, tmp):
+    mfile = os.path.join(tmp, "two.prom")
+    rc, out, err = run([binary, "--pcap", pcap, "--loop", "--queues", "2", "--duration", "1",
+                        "--quiet", "--metrics-file", mfile])
+    c.eq(rc, 0, "--loop --queues 2: exit 0")
+    c.check("with 2 worker(s)" in out, "--loop --queues 2: the rate line counts 2 workers", out[-300:])
+    try:
+        with open(mfile) as f:
+            samples, bad = harness.parse_prometheus(f.read())
+    except OSError as e:
+        c.check(False, "--loop --queues 2: metrics file written", str(e))
+        return
+    c.none(bad, "--loop --queues 2: metrics file is valid exposition format")
+    m = harness.Metrics(samples)
+    per = m.by_label("hepprobe_worker_rx_frames_total", "worker")
+    c.eq(sorted(per), ["0", "1"], "--loop --queues 2: one frame counter per worker")
+    c.check(all(v > 0 for v in per.values()), "--loop --queues 2: both workers received frames", str(per))
+    c.eq(sum(per.values()), m.value("hepprobe_rx_frames_total"),
+         "--loop --queues 2: the workers' frames add up to hepprobe_rx_frames_total")
+    # Read once, two net_pcap queues would each deliver the whole file.
+    usage_error(c, binary, ["--pcap", pcap, "--queues", "2"], "--queues 2 without --loop")
+    rc, out, err = run([binary, "--pcap", pcap, "--queues", "2"])
+    c.check("--loop" in err, "--queues 2 without --loop: the error names --loop", err)
+    usage_error(c, binary, ["-l", "0-1", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
+                            "--no-telemetry", "--log-level=*:error", "--", "--pcap", pcap, "--loop",
+                            "--queues", "2", "--duration", "1"],
+                "--queues 2 with 2 EAL lcores")
 
 
 def main(argv):
@@ -148,6 +181,7 @@ def main(argv):
             print("stdout tail:\n" + "\n".join(lines[-8:]))
     collector_down(c, binary, os.path.join(data, "sip_call_rtp_g711a.pcap"), tmp)
     compression(c, binary, os.path.join(data, "sip_call_rtp_g711a.pcap"))
+    two_workers(c, binary, good, tmp)
     os.chmod(unreadable, 0o600)
     shutil.rmtree(tmp, ignore_errors=True)
     c.exit()
