@@ -170,11 +170,16 @@ struct hp_media *hp_media_create(const struct hp_media_cfg *cfg, struct hp_count
 		hp_media_destroy(m);
 		return NULL;
 	}
-	/* Every RTP packet touches its stream: moving it in the LRU list on each
-	 * one costs three cache misses on a table larger than the cache. Expiry
-	 * up to a 32nd of the idle time late (under a second) is the price. */
+	/* Every RTP packet touches its stream, every SIP message its dialog:
+	 * moving the entry in the LRU list each time costs three cache misses on
+	 * a table larger than the cache. Expiry up to a 32nd of the idle time
+	 * late (under a second for a stream) is the price. */
 	hp_flowtab_set_granularity(m->streams, granularity_us(m->cfg.stream_idle_ms));
 	hp_flowtab_set_granularity(m->cands, granularity_us(m->cfg.candidate_idle_ms));
+	hp_flowtab_set_granularity(m->dialogs, granularity_us(m->cfg.dialog_idle_ms));
+	/* Endpoints leave with their dialog, never by idle time: their LRU order
+	 * is never read, so a touch need not keep it. */
+	hp_flowtab_set_granularity(m->eps, UINT32_MAX);
 	m->memory = hp_flowtab_memory(m->streams) + hp_flowtab_memory(m->cands) +
 		    hp_flowtab_memory(m->eps) + hp_flowtab_memory(m->dialogs) +
 		    (size_t)m->endq_cap * sizeof(*m->endq) +
@@ -300,16 +305,45 @@ static bool rtcp_separate(const struct media_line *l)
 	       memcmp(l->rtcp_addr, l->addr, 16) != 0;
 }
 
-static void party_unbind(struct hp_media *m, struct media_dialog *d, int party)
+static bool ep_same(int fa, const uint8_t *a, uint16_t pa, int fb, const uint8_t *b, uint16_t pb)
+{
+	return fa == fb && pa == pb && memcmp(a, b, 16) == 0;
+}
+
+/* Whether one of the party's lines announces this endpoint, for RTP or RTCP. */
+static bool party_has_ep(const struct media_party *pp, int family, const uint8_t *addr,
+			 uint16_t port)
+{
+	if (pp == NULL)
+		return false;
+	for (int i = 0; i < pp->n_line; i++) {
+		const struct media_line *l = &pp->line[i];
+		if (ep_same(family, addr, port, l->family, l->addr, l->port) ||
+		    ep_same(family, addr, port, l->rtcp_family, l->rtcp_addr, l->rtcp_port))
+			return true;
+	}
+	return false;
+}
+
+/* Release the party's endpoints, except those keep (may be NULL) announces
+ * again: party_bind() takes those over in place. */
+static void party_unbind_except(struct hp_media *m, struct media_dialog *d, int party,
+				const struct media_party *keep)
 {
 	const struct media_party *pp = &d->party[party];
 
 	for (int i = 0; i < pp->n_line; i++) {
 		const struct media_line *l = &pp->line[i];
-		ep_unbind(m, d, l->family, l->addr, l->port);
-		if (rtcp_separate(l))
+		if (!party_has_ep(keep, l->family, l->addr, l->port))
+			ep_unbind(m, d, l->family, l->addr, l->port);
+		if (rtcp_separate(l) && !party_has_ep(keep, l->rtcp_family, l->rtcp_addr, l->rtcp_port))
 			ep_unbind(m, d, l->rtcp_family, l->rtcp_addr, l->rtcp_port);
 	}
+}
+
+static void party_unbind(struct hp_media *m, struct media_dialog *d, int party)
+{
+	party_unbind_except(m, d, party, NULL);
 }
 
 static void party_bind(struct hp_media *m, struct media_dialog *d, int party, uint64_t ts_us)
@@ -391,15 +425,19 @@ static void learn_sdp(struct hp_media *m, struct media_dialog *d, int party,
 		hp_ctr_inc(m->ctr, HP_CTR_SDP_MALFORMED);
 		return;
 	}
-	party_unbind(m, d, party);
-	pp->n_line = 0;
-	for (int i = 0; i < m->sdp.n_media && pp->n_line < MEDIA_LINES; i++) {
+	struct media_party next = *pp;
+	next.n_line = 0;
+	for (int i = 0; i < m->sdp.n_media && next.n_line < MEDIA_LINES; i++) {
 		const struct hp_sdp_media *mm = &m->sdp.media[i];
 		/* Port 0 rejects the stream (RFC 3264 §6); a host name cannot be matched. */
 		if (mm->kind != HP_SDP_AUDIO || mm->port == 0 || mm->conn.family == 0)
 			continue;
-		line_fill(&pp->line[pp->n_line++], mm);
+		line_fill(&next.line[next.n_line++], mm);
 	}
+	/* A re-INVITE or a retransmission mostly repeats the endpoints: those stay
+	 * in the table and are rebound in place instead of removed and added. */
+	party_unbind_except(m, d, party, &next);
+	*pp = next;
 	pp->have_sdp = true;
 	party_bind(m, d, party, ts_us);
 }

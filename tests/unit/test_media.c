@@ -626,6 +626,30 @@ Test(media, reinvite_moves_media)
 	hp_media_destroy(m);
 }
 
+/* A re-offer that moves only the caller's port: the callee's endpoints, announced
+ * again unchanged, stay bound; the caller's old RTP and RTCP ports are released. */
+Test(media, reoffer_keeps_repeated_endpoints)
+{
+	struct hp_media *m = engine(64, 16);
+	call_setup(m, T0);
+	const char *moved = "v=0\r\no=a 1 2 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+			    "m=audio 4100 RTP/AVP 0\r\na=sendrecv\r\n";
+	sip(m, "INVITE sip:bob@b SIP/2.0", "2 INVITE", "ftag", "ttag", moved, T0 + 3 * SEC);
+	sip(m, "SIP/2.0 200 OK", "2 INVITE", "ftag", "ttag", SDP_CALLEE, T0 + 3 * SEC + 100 * MS);
+	/* The callee's endpoint, announced twice, still belongs to the call. */
+	cr_assert_eq(rtp_run(m, "10.0.0.1", 4100, "10.0.0.2", 5000, 7, 1, 3, false, T0 + 4 * SEC),
+		     HP_MEDIA_RTP);
+	cr_assert_eq(rtp_run(m, "10.0.0.2", 5000, "10.0.0.1", 4100, 8, 1, 3, false, T0 + 4 * SEC),
+		     HP_MEDIA_RTP);
+	/* The caller's old RTP port is unknown now: from a stranger it is a candidate. */
+	cr_assert_eq(rtp_run(m, "10.0.0.9", 9000, "10.0.0.1", 4000, 9, 1, 1, false, T0 + 4 * SEC),
+		     HP_MEDIA_RTP_PROBATION);
+	hp_media_flush(m, T0 + 5 * SEC);
+	cr_assert_eq(count(34, "\"ssrc\":\"0x00000007\"", "\"direction\":\"caller->callee\""), 1);
+	cr_assert_eq(count(34, "\"ssrc\":\"0x00000008\"", "\"direction\":\"callee->caller\""), 1);
+	hp_media_destroy(m);
+}
+
 Test(media, memory_per_entry)
 {
 	struct hp_media_cfg cfg;
