@@ -348,10 +348,15 @@ static void media_tick(struct hp_worker *w, uint64_t now_us)
 	hp_media_tick(w->media, now_us);
 }
 
+/* Frames ahead of the one being handled whose stream's LRU neighbours are
+ * fetched: a few frames' work covers a cache miss. */
+#define TOUCH_AHEAD 4
+
 /* Three passes over the burst, so that the stream table's cache misses of
  * all its frames overlap instead of coming one after another: decode and
  * hash (the bucket starts loading), fetch each stream entry (its bucket is
- * in by now), then the full work in arrival order. */
+ * in by now), then the full work in arrival order, fetching a few frames
+ * ahead what touching their streams will write. */
 static void handle_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint64_t wall = 0;
@@ -362,6 +367,7 @@ static void handle_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n
 
 		hp_ctr_inc(&w->ctr, HP_CTR_RX_FRAMES);
 		hp_ctr_add(&w->ctr, HP_CTR_RX_BYTES, len);
+		w->burst[i].ts_us = frame_time_us(w, m, &wall);
 		if (rte_pktmbuf_is_contiguous(m))
 			decode_slot(w, &w->burst[i], rte_pktmbuf_mtod(m, const uint8_t *), len);
 		else
@@ -370,10 +376,16 @@ static void handle_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n
 	for (uint16_t i = 0; i < n; i++)
 		if (w->burst[i].rc == HP_R_OK)
 			hp_media_prefetch(w->media, &w->burst[i].prep);
+	for (uint16_t i = 0; i < n && i < TOUCH_AHEAD; i++)
+		if (w->burst[i].rc == HP_R_OK)
+			hp_media_prefetch_touch(w->media, &w->burst[i].prep, w->burst[i].ts_us);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct hp_burst_slot *s = &w->burst[i];
 
+		if (i + TOUCH_AHEAD < n && w->burst[i + TOUCH_AHEAD].rc == HP_R_OK)
+			hp_media_prefetch_touch(w->media, &w->burst[i + TOUCH_AHEAD].prep,
+						w->burst[i + TOUCH_AHEAD].ts_us);
 		if (s->rc == HP_SLOT_CHAINED) {
 			uint32_t len = rte_pktmbuf_pkt_len(m);
 
@@ -381,7 +393,7 @@ static void handle_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n
 				len = sizeof(w->linear);
 			decode_slot(w, s, rte_pktmbuf_read(m, 0, len, w->linear), len);
 		}
-		w->last_ts_us = frame_time_us(w, m, &wall);
+		w->last_ts_us = s->ts_us;
 		handle_frame(w, s, w->last_ts_us);
 		rte_pktmbuf_free(m);
 	}

@@ -28,6 +28,7 @@ struct hp_hep_buf {
 struct hp_burst_slot {
 	struct hp_pkt pkt;
 	struct hp_media_prep prep;
+	uint64_t ts_us;
 	int rc; /* hp_net_decode() result, or HP_SLOT_CHAINED */
 };
 /* A chained mbuf: linearised and decoded in the last pass (one buffer). */

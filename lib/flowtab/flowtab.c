@@ -225,6 +225,26 @@ void hp_flowtab_prefetch_entry(const struct hp_flowtab *tab, uint32_t hash)
 	__builtin_prefetch(end);
 }
 
+void hp_flowtab_prefetch_lru(const struct hp_flowtab *tab, uint32_t hash, uint64_t now_us)
+{
+	const struct bucket *bk = &tab->buckets[home_bucket(tab, hash)];
+	unsigned m = sig_match(bk, (uint16_t)hash);
+
+	if (m == 0)
+		return;
+	const struct meta *e = meta_at(tab, bk->idx[__builtin_ctz(m)]);
+	uint64_t lag = e->lag;
+	if (now_us > e->last_seen)
+		lag += now_us - e->last_seen;
+	/* The same test as touch_meta(): only a move writes the neighbours. */
+	if (tab->lru_tail == e->self || lag < tab->granularity_us)
+		return;
+	if (e->prev != NIL)
+		__builtin_prefetch(meta_at(tab, e->prev), 1);
+	if (e->next != NIL)
+		__builtin_prefetch(meta_at(tab, e->next), 1);
+}
+
 static struct meta *find(const struct hp_flowtab *t, const void *key, uint32_t hash)
 {
 	uint32_t b = home_bucket(t, hash);

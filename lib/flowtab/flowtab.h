@@ -72,6 +72,9 @@ void hp_flowtab_prefetch(const struct hp_flowtab *tab, uint32_t hash);
 /* Once that bucket is in cache: start loading the entry whose signature
  * matches hash (metadata, key and value), if there is one. */
 void hp_flowtab_prefetch_entry(const struct hp_flowtab *tab, uint32_t hash);
+/* Once that entry is in cache: if a touch at now_us would move it in the LRU
+ * list, start loading the two neighbours the move writes. */
+void hp_flowtab_prefetch_lru(const struct hp_flowtab *tab, uint32_t hash, uint64_t now_us);
 
 /* The value for key, or NULL. Does not refresh the entry's time. */
 void *hp_flowtab_lookup(struct hp_flowtab *tab, const void *key, uint32_t hash);

@@ -564,7 +564,6 @@ static struct media_dialog *dialog_get(struct hp_media *m, const struct hp_sip_m
 
 	if (d != NULL) {
 		hp_flowtab_touch(m->dialogs, d, ts_us);
-		d->touched_us = ts_us;
 		return d;
 	}
 	if (!create)
@@ -578,7 +577,6 @@ static struct media_dialog *dialog_get(struct hp_media *m, const struct hp_sip_m
 	if (m->next_gen == 0)
 		m->next_gen = 1;
 	d->created_us = ts_us;
-	d->touched_us = ts_us;
 	d->call_id_len = (uint16_t)(sip->call_id.len < HP_MEDIA_CALL_ID_MAX ? sip->call_id.len
 									 : HP_MEDIA_CALL_ID_MAX);
 	memcpy(d->call_id, sip->call_id.p, d->call_id_len);
@@ -778,8 +776,11 @@ static void stream_measure(struct hp_media *m, struct media_stream *s, const str
 			   uint64_t ts_us)
 {
 	hp_rtp_stats_update(&s->st, h, ts_us);
-	if (s->d != NULL && ts_us > s->d->touched_us + DIALOG_TOUCH_US) {
-		s->d->touched_us = ts_us;
+	/* Media keeps its dialog alive, checked against the stream's own
+	 * clock: reading the dialog on every packet would be a cache miss per
+	 * packet on a large table. */
+	if (s->d != NULL && ts_us > s->dialog_touched_us + DIALOG_TOUCH_US) {
+		s->dialog_touched_us = ts_us;
 		hp_flowtab_touch(m->dialogs, s->d, ts_us);
 	}
 	if (s->srtp)
@@ -1026,6 +1027,13 @@ void hp_media_prefetch(const struct hp_media *m, const struct hp_media_prep *pre
 {
 	if (prep->rtp)
 		hp_flowtab_prefetch_entry(m->streams, prep->stream_hash);
+}
+
+void hp_media_prefetch_touch(const struct hp_media *m, const struct hp_media_prep *prep,
+			     uint64_t ts_us)
+{
+	if (prep->rtp)
+		hp_flowtab_prefetch_lru(m->streams, prep->stream_hash, ts_us);
 }
 
 int hp_media_on_udp_prepared(struct hp_media *m, const struct hp_pkt *pkt,

@@ -140,6 +140,10 @@ struct hp_media_prep {
 };
 void hp_media_prepare(const struct hp_media *m, const struct hp_pkt *pkt, struct hp_media_prep *prep);
 void hp_media_prefetch(const struct hp_media *m, const struct hp_media_prep *prep);
+/* A few datagrams before hp_media_on_udp_prepared(), once the stream has
+ * arrived: starts loading what touching it at ts_us will write. */
+void hp_media_prefetch_touch(const struct hp_media *m, const struct hp_media_prep *prep,
+			     uint64_t ts_us);
 int hp_media_on_udp_prepared(struct hp_media *m, const struct hp_pkt *pkt,
 			     const struct hp_media_prep *prep, uint64_t ts_us);
 

@@ -99,7 +99,6 @@ struct media_stream;
 struct media_dialog {
 	struct media_stream *streams;     /* live streams bound to this dialog */
 	uint64_t created_us;
-	uint64_t touched_us;              /* last SIP or (sampled) RTP activity */
 	uint64_t confirmed_us;
 	uint64_t end_at_us;               /* when end_reason is set */
 	uint32_t gen;                     /* 0 once ended: invalidates stale end-queue slots */
@@ -119,6 +118,7 @@ struct media_stream {
 	struct hp_silence sil;
 	struct media_dialog *d;           /* NULL: not tied to a call */
 	struct media_stream *prev, *next; /* in d->streams */
+	uint64_t dialog_touched_us;       /* when this stream last kept d alive */
 	uint32_t clock;
 	uint8_t dir;                      /* enum hp_media_dir */
 	uint8_t line_party, line_idx;     /* SDP line that named the codec (when d) */

@@ -736,6 +736,11 @@ Test(flowtab, granularity_bounds_lateness)
 		uint32_t h = hp_flowtab_hash(&k, sizeof k, 5);
 
 		now += rng() % 20;
+		/* The prefetch hints read the bucket and entry of any hash,
+		 * present or not, and change nothing. */
+		hp_flowtab_prefetch(t, h);
+		hp_flowtab_prefetch_entry(t, h);
+		hp_flowtab_prefetch_lru(t, h, now);
 		if (rng() % 3 == 0) {
 			bool created;
 			void *v = hp_flowtab_insert(t, &k, h, now, &created);
