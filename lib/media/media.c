@@ -240,13 +240,15 @@ static void stream_key_fill(struct media_skey *k, const struct hp_pkt *pkt, uint
 static uint32_t stream_hash(const struct media_skey *k)
 {
 	if (k->family == 4) {
-		uint8_t v4[16];
+		/* Built as two whole words: narrower stores read back as a word
+		 * would stall the hash's loads (no store forwarding). */
+		uint32_t src, dst;
+		uint64_t v4[2];
 
-		memcpy(v4, &k->sport, 2);
-		memcpy(v4 + 2, &k->dport, 2);
-		memcpy(v4 + 4, &k->ssrc, 4);
-		memcpy(v4 + 8, k->src, 4);
-		memcpy(v4 + 12, k->dst, 4);
+		memcpy(&src, k->src, 4);
+		memcpy(&dst, k->dst, 4);
+		v4[0] = (uint64_t)k->sport | (uint64_t)k->dport << 16 | (uint64_t)k->ssrc << 32;
+		v4[1] = (uint64_t)src | (uint64_t)dst << 32;
 		return hp_flowtab_hash(v4, sizeof(v4), SEED_STREAM4);
 	}
 	return hp_flowtab_hash(k, sizeof(*k), SEED_STREAM);
