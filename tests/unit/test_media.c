@@ -650,6 +650,53 @@ Test(media, reoffer_keeps_repeated_endpoints)
 	hp_media_destroy(m);
 }
 
+/* The worker's burst path (prepare, prefetch, then the prepared call) and the
+ * plain call find the same stream: packets of one stream fed alternately
+ * through both make one stream with every packet counted. */
+Test(media, prepared_path_matches_plain_path)
+{
+	struct hp_media *m = engine(64, 16);
+	uint8_t b[12 + 160];
+	call_setup(m, T0);
+	for (int i = 0; i < 100; i++) {
+		b[0] = 0x80;
+		b[1] = 0;
+		hp_put_be16(b + 2, (uint16_t)(1 + i));
+		hp_put_be32(b + 4, 160u * (uint32_t)(1 + i));
+		hp_put_be32(b + 8, 0x1234);
+		speech(b + 12, 160);
+		struct hp_pkt p = udp("10.0.0.1", 4000, "10.0.0.2", 5000, b, sizeof(b));
+		uint64_t t = T0 + 2 * SEC + (uint64_t)i * 20 * MS;
+		if (i % 2 == 0) {
+			cr_assert_eq(hp_media_on_udp(m, &p, t), HP_MEDIA_RTP);
+			continue;
+		}
+		struct hp_media_prep prep;
+		hp_media_prepare(m, &p, &prep);
+		cr_assert(prep.rtp);
+		hp_media_prefetch(m, &prep);
+		hp_media_prefetch_touch(m, &prep, t);
+		cr_assert_eq(hp_media_on_udp_prepared(m, &p, &prep, t), HP_MEDIA_RTP);
+	}
+	cr_assert_eq(ctr.v[HP_CTR_STREAMS], 1);
+
+	/* RTCP (PT 200) and STUN (first byte 0) are not hashed as RTP streams. */
+	uint8_t sr[28] = { 0x80, 200, 0, 6 };
+	struct hp_pkt rtcp = udp("10.0.0.1", 4001, "10.0.0.2", 5001, sr, sizeof(sr));
+	struct hp_media_prep prep;
+	hp_media_prepare(m, &rtcp, &prep);
+	cr_assert_not(prep.rtp);
+	uint8_t stun[20] = { 0x00, 0x01 };
+	struct hp_pkt st = udp("10.0.0.1", 4000, "10.0.0.2", 5000, stun, sizeof(stun));
+	hp_media_prepare(m, &st, &prep);
+	cr_assert_not(prep.rtp);
+	cr_assert_eq(hp_media_on_udp_prepared(m, &st, &prep, T0 + 5 * SEC), HP_MEDIA_NOT_MEDIA);
+
+	hp_media_flush(m, T0 + 6 * SEC);
+	cr_assert_eq(count(34, "\"ssrc\":\"0x00001234\"", "\"packets\":100"), 1);
+	hp_media_destroy(m);
+}
+
 Test(media, memory_per_entry)
 {
 	struct hp_media_cfg cfg;
