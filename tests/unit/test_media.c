@@ -156,6 +156,21 @@ static void speech(uint8_t *p, size_t n)
 	}
 }
 
+/* One 20 ms PCMU packet (12 + 160 bytes) with timestamp 160 * seq; flat: payload
+ * all 0xFF (mu-law 0), else speech. */
+static void rtp_pcmu(uint8_t *b, uint16_t seq, uint32_t ssrc, bool flat)
+{
+	b[0] = 0x80;
+	b[1] = 0;
+	hp_put_be16(b + 2, seq);
+	hp_put_be32(b + 4, 160u * seq);
+	hp_put_be32(b + 8, ssrc);
+	if (flat)
+		memset(b + 12, 0xFF, 160);
+	else
+		speech(b + 12, 160);
+}
+
 /* n packets of 20 ms PCMU (160 bytes), seq from seq0, ts from 160 * seq0, sent every 20 ms from t.
  * flat: payload all 0xFF (mu-law 0). Returns the last result. */
 static int rtp_run(struct hp_media *m, const char *src, uint16_t sport, const char *dst,
@@ -164,16 +179,7 @@ static int rtp_run(struct hp_media *m, const char *src, uint16_t sport, const ch
 	uint8_t b[12 + 160];
 	int rc = 0;
 	for (int i = 0; i < n; i++) {
-		uint16_t seq = (uint16_t)(seq0 + i);
-		b[0] = 0x80;
-		b[1] = 0;
-		hp_put_be16(b + 2, seq);
-		hp_put_be32(b + 4, 160u * seq);
-		hp_put_be32(b + 8, ssrc);
-		if (flat)
-			memset(b + 12, 0xFF, 160);
-		else
-			speech(b + 12, 160);
+		rtp_pcmu(b, (uint16_t)(seq0 + i), ssrc, flat);
 		struct hp_pkt p = udp(src, sport, dst, dport, b, sizeof(b));
 		rc = hp_media_on_udp(m, &p, t + (uint64_t)i * 20 * MS);
 	}
@@ -659,12 +665,7 @@ Test(media, prepared_path_matches_plain_path)
 	uint8_t b[12 + 160];
 	call_setup(m, T0);
 	for (int i = 0; i < 100; i++) {
-		b[0] = 0x80;
-		b[1] = 0;
-		hp_put_be16(b + 2, (uint16_t)(1 + i));
-		hp_put_be32(b + 4, 160u * (uint32_t)(1 + i));
-		hp_put_be32(b + 8, 0x1234);
-		speech(b + 12, 160);
+		rtp_pcmu(b, (uint16_t)(1 + i), 0x1234, false);
 		struct hp_pkt p = udp("10.0.0.1", 4000, "10.0.0.2", 5000, b, sizeof(b));
 		uint64_t t = T0 + 2 * SEC + (uint64_t)i * 20 * MS;
 		if (i % 2 == 0) {
