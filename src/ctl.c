@@ -42,7 +42,7 @@ void hp_ctl_run(struct hp_ctl *ctl)
 		bool done = workers_finished(ctl);
 		unsigned n = 0;
 		for (unsigned i = 0; i < ctl->nb_workers; i++)
-			n += hp_hep_tx_drain(ctl->tx, ctl->workers[i]->ring, ctl->hep_pool);
+			n += hp_hep_tx_drain(ctl->tx, ctl->workers[i]->ring);
 		if (n > 0)
 			continue;
 		if (done) {

@@ -12,7 +12,6 @@ struct hp_ctl {
 	struct hp_worker **workers;
 	unsigned nb_workers;
 	struct hp_hep_tx *tx;
-	struct rte_mempool *hep_pool;
 	uint16_t port_id;
 	uint32_t duration_s;     /* stop the workers after this long; 0 = never */
 	const char *metrics_file;

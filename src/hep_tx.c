@@ -134,15 +134,15 @@ static void send_one(struct hp_hep_tx *tx, const struct hp_hep_buf *b)
 	}
 }
 
-unsigned hp_hep_tx_drain(struct hp_hep_tx *tx, struct rte_ring *ring, struct rte_mempool *pool)
+unsigned hp_hep_tx_drain(struct hp_hep_tx *tx, struct rte_ring *ring)
 {
 	void *bufs[TX_BURST];
 	unsigned n = rte_ring_sc_dequeue_burst(ring, bufs, TX_BURST, NULL);
 
 	for (unsigned i = 0; i < n; i++) {
 		send_one(tx, bufs[i]);
+		rte_mempool_put(rte_mempool_from_obj(bufs[i]), bufs[i]);
 	}
-	rte_mempool_put_bulk(pool, bufs, n);
 	return n;
 }
 

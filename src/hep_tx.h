@@ -17,8 +17,9 @@ struct hp_hep_tx {
 };
 
 int hp_hep_tx_open(struct hp_hep_tx *tx, const struct hp_config *cfg, char *err, size_t errlen);
-/* Send or print up to a burst from one ring; returns how many were handled. */
-unsigned hp_hep_tx_drain(struct hp_hep_tx *tx, struct rte_ring *ring, struct rte_mempool *pool);
+/* Send or print up to a burst from one ring, returning each buffer to its
+ * pool; returns how many were handled. */
+unsigned hp_hep_tx_drain(struct hp_hep_tx *tx, struct rte_ring *ring);
 void hp_hep_tx_close(struct hp_hep_tx *tx);
 
 #endif

@@ -25,6 +25,7 @@
 
 #define MBUF_COUNT 16383
 #define HEP_BUF_COUNT 8191
+#define HEP_LARGE_BUF_COUNT 255
 #define RING_SIZE 8192
 
 static void fail(const char *msg)
@@ -86,7 +87,7 @@ static int default_eal_args(char *argv0, unsigned nb_workers, char **out)
 
 static struct hp_worker *worker_create(const struct hp_config *cfg, unsigned idx, unsigned lcore,
 				       const struct hp_sip_detector *det, struct rte_mempool *pool,
-				       uint16_t port_id)
+				       struct rte_mempool *large_pool, uint16_t port_id)
 {
 	char name[32];
 	struct hp_worker *w = rte_zmalloc_socket("hp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
@@ -112,6 +113,7 @@ static struct hp_worker *worker_create(const struct hp_config *cfg, unsigned idx
 	if (w->media == NULL)
 		fail("cannot allocate the stream and dialog tables (each worker has its own): lower --max-streams/--max-dialogs");
 	w->hep_pool = pool;
+	w->hep_large_pool = large_pool;
 	w->port_id = port_id;
 	w->queue_id = (uint16_t)idx;
 	w->lcore_id = lcore;
@@ -120,6 +122,22 @@ static struct hp_worker *worker_create(const struct hp_config *cfg, unsigned idx
 	int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
 	w->ts_dynflag = bit >= 0 ? 1ULL << bit : 0;
 	return w;
+}
+
+/* Each buffer knows its capacity, so the worker can check what fits. */
+static void hep_buf_init(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
+{
+	(void)mp;
+	(void)idx;
+	struct hp_hep_buf *b = obj;
+	b->len = 0;
+	b->cap = (uint32_t)(uintptr_t)arg;
+}
+
+static struct rte_mempool *hep_pool_create(const char *name, unsigned n, uint32_t cap, unsigned cache)
+{
+	return rte_mempool_create(name, n, sizeof(struct hp_hep_buf) + cap, cache, 0, NULL, NULL,
+				  hep_buf_init, (void *)(uintptr_t)cap, (int)rte_socket_id(), 0);
 }
 
 int main(int argc, char **argv)
@@ -193,10 +211,11 @@ int main(int argc, char **argv)
 			 (unsigned long long)cfg.expected_frames);
 		fail(err);
 	}
-	struct rte_mempool *heps = rte_mempool_create("hp_hep", HEP_BUF_COUNT, sizeof(struct hp_hep_buf),
-						      64, 0, NULL, NULL, NULL, NULL, (int)rte_socket_id(), 0);
-	if (heps == NULL)
-		fail("cannot create the HEP buffer pool: raise -m (EAL memory)");
+	struct rte_mempool *heps = hep_pool_create("hp_hep", HEP_BUF_COUNT, HP_HEP_SMALL_SIZE, 64);
+	struct rte_mempool *heps_large = hep_pool_create("hp_hep_large", HEP_LARGE_BUF_COUNT,
+							 HP_HEP_LARGE_SIZE, 8);
+	if (heps == NULL || heps_large == NULL)
+		fail("cannot create the HEP buffer pools: raise -m (EAL memory)");
 	if (hp_port_start(cfg.port_id, cfg.nb_queues, mbufs, err, sizeof(err)) != 0)
 		fail(err);
 
@@ -213,14 +232,13 @@ int main(int argc, char **argv)
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (nb == cfg.nb_queues)
 			break;
-		workers[nb] = worker_create(&cfg, nb, lcore, det, heps, cfg.port_id);
+		workers[nb] = worker_create(&cfg, nb, lcore, det, heps, heps_large, cfg.port_id);
 		nb++;
 	}
 	struct hp_ctl ctl = {
 		.workers = workers,
 		.nb_workers = nb,
 		.tx = &tx,
-		.hep_pool = heps,
 		.port_id = cfg.port_id,
 		.duration_s = cfg.duration_s,
 		.metrics_file = cfg.metrics_file,

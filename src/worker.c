@@ -51,10 +51,10 @@ static uint64_t frame_time_us(const struct hp_worker *w, const struct rte_mbuf *
 }
 
 /* Take a HEP buffer; on a capture file wait for the sender, live drop. */
-static struct hp_hep_buf *buf_get(struct hp_worker *w)
+static struct hp_hep_buf *buf_get(struct hp_worker *w, struct rte_mempool *pool)
 {
 	void *b;
-	while (rte_mempool_get(w->hep_pool, &b) != 0) {
+	while (rte_mempool_get(pool, &b) != 0) {
 		if (!w->flushing && (!w->backpressure || hp_stop))
 			return NULL;
 		rte_pause();
@@ -66,7 +66,7 @@ static bool buf_put(struct hp_worker *w, struct hp_hep_buf *b)
 {
 	while (rte_ring_sp_enqueue(w->ring, b) != 0) {
 		if (!w->flushing && (!w->backpressure || hp_stop)) {
-			rte_mempool_put(w->hep_pool, b);
+			rte_mempool_put(rte_mempool_from_obj(b), b);
 			return false;
 		}
 		rte_pause();
@@ -98,22 +98,27 @@ static void hep_from_pkt(const struct hp_worker *w, const struct hp_pkt *pkt, ui
 		m->node_name = (struct hp_str){ cfg->node_name, (uint32_t)strlen(cfg->node_name) };
 }
 
+/* Chunk headers and addresses of a HEP message stay far below this. */
+#define HEP_CHUNKS_MAX 1024
+
 /* Encode and queue one HEP message; returns HP_R_OK or the reason it was not queued. */
 static int hep_send(struct hp_worker *w, const struct hp_hep_msg *m)
 {
-	struct hp_hep_buf *b = buf_get(w);
+	bool large = m->payload_len + m->auth_key.len + m->node_name.len + m->correlation_id.len +
+			     HEP_CHUNKS_MAX > HP_HEP_SMALL_SIZE;
+	struct hp_hep_buf *b = buf_get(w, large ? w->hep_large_pool : w->hep_pool);
 	size_t n;
 
 	if (b == NULL)
 		return HP_R_HEP_QUEUE_FULL;
 	/* Threshold 0 means never compress (the encoder would read it as "always"). */
-	n = hp_hep_encode(m, b->data, sizeof(b->data), w->cfg->compress_threshold ? w->gz : NULL,
+	n = hp_hep_encode(m, b->data, b->cap, w->cfg->compress_threshold ? w->gz : NULL,
 			  w->cfg->compress_threshold);
-	/* A message too large for a buffer may still fit compressed. */
+	/* A message too large for HEP3's 16-bit length may still fit compressed. */
 	if (n == 0)
-		n = hp_hep_encode(m, b->data, sizeof(b->data), w->gz, 1);
+		n = hp_hep_encode(m, b->data, b->cap, w->gz, 1);
 	if (n == 0) {
-		rte_mempool_put(w->hep_pool, b);
+		rte_mempool_put(rte_mempool_from_obj(b), b);
 		return HP_R_HEP_ENCODE;
 	}
 	b->len = (uint32_t)n;

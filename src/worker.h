@@ -13,12 +13,16 @@
 #include "metrics/metrics.h"
 #include "sip/sip.h"
 
-/* A HEP message on its way from a worker to the sender. */
-#define HP_HEP_BUF_SIZE (16384 - 8)
+/* A HEP message on its way from a worker to the sender. Two pools: most
+ * messages fit a small buffer; a reassembled SIP message (a fragmented IMS
+ * INVITE, a TCP message of tens of kB) takes a large one, up to HEP3's 16-bit
+ * total length. The sender returns a buffer to the pool it came from. */
+#define HP_HEP_SMALL_SIZE (16384 - 8)
+#define HP_HEP_LARGE_SIZE 65536
 struct hp_hep_buf {
 	uint32_t len;
-	uint32_t pad;
-	uint8_t data[HP_HEP_BUF_SIZE];
+	uint32_t cap;
+	uint8_t data[];
 };
 
 #define HP_BURST 32
@@ -47,7 +51,8 @@ struct hp_worker {
 	uint64_t last_tick_us;        /* capture time of the last media tick */
 	uint64_t last_ts_us;          /* capture time of the last frame */
 	struct rte_ring *ring;        /* SP/SC: this worker -> sender */
-	struct rte_mempool *hep_pool; /* shared by all workers and the sender */
+	struct rte_mempool *hep_pool; /* small buffers, shared by all workers and the sender */
+	struct rte_mempool *hep_large_pool; /* large buffers, likewise */
 	uint16_t port_id;
 	uint16_t queue_id;
 	unsigned lcore_id;
