@@ -33,6 +33,13 @@ enum {
 	OPT_FLAT_MS,
 	OPT_NO_HEURISTIC,
 	OPT_DURATION,
+	OPT_WS_PORTS,
+	OPT_TLS_PORTS,
+	OPT_VXLAN_PORT,
+	OPT_GENEVE_PORT,
+	OPT_GTPU_PORT,
+	OPT_MAX_TCP_FLOWS,
+	OPT_MAX_IP_DATAGRAMS,
 	OPT_HELP,
 };
 
@@ -57,6 +64,13 @@ static const struct option options[] = {
 	{ "flat-ms", required_argument, NULL, OPT_FLAT_MS },
 	{ "no-heuristic-rtp", no_argument, NULL, OPT_NO_HEURISTIC },
 	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "ws-ports", required_argument, NULL, OPT_WS_PORTS },
+	{ "tls-ports", required_argument, NULL, OPT_TLS_PORTS },
+	{ "vxlan-port", required_argument, NULL, OPT_VXLAN_PORT },
+	{ "geneve-port", required_argument, NULL, OPT_GENEVE_PORT },
+	{ "gtpu-port", required_argument, NULL, OPT_GTPU_PORT },
+	{ "max-tcp-flows", required_argument, NULL, OPT_MAX_TCP_FLOWS },
+	{ "max-ip-datagrams", required_argument, NULL, OPT_MAX_IP_DATAGRAMS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -100,7 +114,17 @@ void hp_config_usage(FILE *out)
 	      "  --quiet                no per-message lines and no end-of-run report\n"
 	      "classification:\n"
 	      "  --sip-ports LIST       SIP ports, comma-separated, ranges allowed (default 5060,5061);\n"
-	      "                         SIP on other UDP ports is found by content\n"
+	      "                         SIP on other UDP and TCP ports is found by content\n"
+	      "  --ws-ports LIST        TCP ports carrying SIP over WebSocket (RFC 7118; default\n"
+	      "                         80,8080,8088): the HTTP upgrade is skipped, frames unmasked\n"
+	      "  --tls-ports LIST       TCP ports of SIP over TLS (default 5061): not readable, its\n"
+	      "                         flows and bytes are counted (tls_on_sip_port)\n"
+	      "  --vxlan-port N         UDP port of VXLAN (default 4789; 0 = off)\n"
+	      "  --geneve-port N        UDP port of Geneve (default 6081; 0 = off)\n"
+	      "  --gtpu-port N          UDP port of GTP-U (default 2152; 0 = off)\n"
+	      "reassembly (tables per worker, allocated at start-up, counted when full):\n"
+	      "  --max-tcp-flows N      TCP connections followed at once (default 16384)\n"
+	      "  --max-ip-datagrams N   fragmented IP datagrams in reassembly at once (default 1024)\n"
 	      "  --forward-bad-checksum also forward SIP whose UDP checksum is bad (or zero over\n"
 	      "                         IPv6) as SIP; by default it is reported as a HEP type-100\n"
 	      "                         event only, because the receiving host drops it\n"
@@ -132,29 +156,34 @@ static unsigned long parse_ulong(const char *s, unsigned long max, const char *w
 	return v;
 }
 
-static void set_port(struct hp_config *c, unsigned p) { c->sip_ports[p >> 3] |= (uint8_t)(1u << (p & 7)); }
+static void set_port(uint8_t *bitmap, unsigned p) { bitmap[p >> 3] |= (uint8_t)(1u << (p & 7)); }
 
-static void parse_sip_ports(struct hp_config *c, const char *list)
+/* A comma-separated list of ports and lo-hi ranges for option opt, e.g.
+ * "5060,5080-5090"; "none" clears the set. */
+static void parse_ports(uint8_t *bitmap, const char *opt, const char *list)
 {
-	char buf[1024];
+	char buf[1024], what[64];
 	if (strlen(list) >= sizeof(buf))
-		die("--sip-ports list too long: %s", list);
+		die("port list too long: %s", list);
 	strcpy(buf, list);
-	memset(c->sip_ports, 0, sizeof(c->sip_ports));
+	memset(bitmap, 0, 65536 / 8);
+	if (strcmp(list, "none") == 0)
+		return;
+	snprintf(what, sizeof(what), "bad port in %s: %%s", opt);
 	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *dash = strchr(tok, '-');
 		unsigned lo, hi;
 		if (dash != NULL) {
 			*dash = '\0';
-			lo = (unsigned)parse_ulong(tok, 65535, "bad port in --sip-ports: %s");
-			hi = (unsigned)parse_ulong(dash + 1, 65535, "bad port in --sip-ports: %s");
+			lo = (unsigned)parse_ulong(tok, 65535, what);
+			hi = (unsigned)parse_ulong(dash + 1, 65535, what);
 		} else {
-			lo = hi = (unsigned)parse_ulong(tok, 65535, "bad port in --sip-ports: %s");
+			lo = hi = (unsigned)parse_ulong(tok, 65535, what);
 		}
 		if (lo == 0 || lo > hi)
-			die("bad port range in --sip-ports: %s", list);
+			die("bad port range: %s", list);
 		for (unsigned p = lo; p <= hi; p++)
-			set_port(c, p);
+			set_port(bitmap, p);
 	}
 }
 
@@ -213,8 +242,17 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 	c->max_dialogs = 8192;
 	c->flat_ms = 2000;
 	c->heuristic_rtp = true;
-	set_port(c, 5060);
-	set_port(c, 5061);
+	c->max_tcp_flows = 16384;
+	c->max_ip_datagrams = 1024;
+	c->vxlan_port = 4789;
+	c->geneve_port = 6081;
+	c->gtpu_port = 2152;
+	set_port(c->sip_ports, 5060);
+	set_port(c->sip_ports, 5061);
+	set_port(c->tls_ports, 5061);
+	set_port(c->ws_ports, 80);
+	set_port(c->ws_ports, 8080);
+	set_port(c->ws_ports, 8088);
 
 	optind = 1;
 	opterr = 0;
@@ -240,7 +278,32 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 			c->auth_key = optarg;
 			break;
 		case OPT_SIP_PORTS:
-			parse_sip_ports(c, optarg);
+			parse_ports(c->sip_ports, "--sip-ports", optarg);
+			break;
+		case OPT_WS_PORTS:
+			parse_ports(c->ws_ports, "--ws-ports", optarg);
+			break;
+		case OPT_TLS_PORTS:
+			parse_ports(c->tls_ports, "--tls-ports", optarg);
+			break;
+		case OPT_VXLAN_PORT:
+			c->vxlan_port = (uint16_t)parse_ulong(optarg, 65535, "bad --vxlan-port: '%s'");
+			break;
+		case OPT_GENEVE_PORT:
+			c->geneve_port = (uint16_t)parse_ulong(optarg, 65535, "bad --geneve-port: '%s'");
+			break;
+		case OPT_GTPU_PORT:
+			c->gtpu_port = (uint16_t)parse_ulong(optarg, 65535, "bad --gtpu-port: '%s'");
+			break;
+		case OPT_MAX_TCP_FLOWS:
+			c->max_tcp_flows = (uint32_t)parse_ulong(optarg, 1u << 24, "bad --max-tcp-flows (1..16777216): '%s'");
+			if (c->max_tcp_flows == 0)
+				die("bad --max-tcp-flows (1..16777216): '%s'", optarg);
+			break;
+		case OPT_MAX_IP_DATAGRAMS:
+			c->max_ip_datagrams = (uint32_t)parse_ulong(optarg, 1u << 20, "bad --max-ip-datagrams (1..1048576): '%s'");
+			if (c->max_ip_datagrams == 0)
+				die("bad --max-ip-datagrams (1..1048576): '%s'", optarg);
 			break;
 		case OPT_METRICS_FILE:
 			c->metrics_file = optarg;

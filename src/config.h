@@ -20,6 +20,13 @@ struct hp_config {
 	const char *node_name;
 	const char *auth_key;
 	uint8_t sip_ports[65536 / 8]; /* bitmap */
+	uint8_t ws_ports[65536 / 8];  /* SIP over WebSocket (RFC 7118) on TCP */
+	uint8_t tls_ports[65536 / 8]; /* SIP over TLS on TCP: counted, not readable */
+	uint16_t vxlan_port;          /* UDP destination ports of tunnels */
+	uint16_t geneve_port;
+	uint16_t gtpu_port;
+	uint32_t max_tcp_flows;       /* per worker */
+	uint32_t max_ip_datagrams;    /* IP datagrams in reassembly at once, per worker */
 	const char *metrics_file;
 	uint32_t metrics_interval_s;  /* rewrite metrics_file this often while running; 0 = at exit only */
 	bool forward_bad_checksum;
@@ -38,9 +45,14 @@ struct hp_config {
 	bool quiet;                   /* no per-message lines, no report */
 };
 
+static inline bool hp_config_port_in(const uint8_t *bitmap, uint16_t port)
+{
+	return (bitmap[port >> 3] >> (port & 7)) & 1;
+}
+
 static inline bool hp_config_is_sip_port(const struct hp_config *c, uint16_t port)
 {
-	return (c->sip_ports[port >> 3] >> (port & 7)) & 1;
+	return hp_config_port_in(c->sip_ports, port);
 }
 
 /* Parse hepprobe's own options (after EAL's). Exits 2 with one line on stderr

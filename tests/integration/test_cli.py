@@ -30,7 +30,8 @@ import harness  # noqa: E402
 import test_pcap  # noqa: E402
 
 OPTIONS = ["--pcap", "--hep", "--node-id", "--node-name", "--auth-key", "--sip-ports",
-           "--metrics-file", "--forward-bad-checksum"]
+           "--metrics-file", "--forward-bad-checksum", "--ws-ports", "--tls-ports", "--vxlan-port",
+           "--geneve-port", "--gtpu-port", "--max-tcp-flows", "--max-ip-datagrams"]
 
 
 def run(cmd, timeout=120):
@@ -147,7 +148,9 @@ def main(argv):
                 "sctp:127.0.0.1:9060", ""]:
         usage_error(c, binary, ["--pcap", good, "--hep", bad], "malformed --hep %r" % bad)
     for opt, bad in [("--node-id", "abc"), ("--node-id", "-1"), ("--node-id", "4294967296"),
-                     ("--sip-ports", "70000"), ("--sip-ports", "x"), ("--sip-ports", "5060-")]:
+                     ("--sip-ports", "70000"), ("--sip-ports", "x"), ("--sip-ports", "5060-"),
+                     ("--ws-ports", "0"), ("--tls-ports", "5062-5061"), ("--vxlan-port", "65536"),
+                     ("--max-tcp-flows", "0"), ("--max-ip-datagrams", "x")]:
         usage_error(c, binary, ["--pcap", good, opt, bad], "bad %s %r" % (opt, bad))
 
     rc, out, err = run([binary, "--help"])
