@@ -390,13 +390,15 @@ int hp_config_probe_pcap(struct hp_config *c, char *err, size_t errlen)
 	}
 	c->linktype = pcap_datalink(p);
 	c->expected_frames = 0;
-	while ((rc = pcap_next_ex(p, &h, &data)) == 1)
-		c->expected_frames++;
-	/* A capture cut short (its last record truncated) is still worth reading:
-	 * say so once, and expect only the frames libpcap can return. */
-	if (rc == PCAP_ERROR)
-		fprintf(stderr, "hepprobe: warning: capture '%s' is damaged after frame %llu: %s\n",
-			c->pcap_file, (unsigned long long)c->expected_frames, pcap_geterr(p));
+	/* Only a replay preloads the capture into mbufs, and needs its size;
+	 * a single pass ends when the port runs dry (hp_worker_main). */
+	if (c->loop) {
+		while ((rc = pcap_next_ex(p, &h, &data)) == 1)
+			c->expected_frames++;
+		if (rc == PCAP_ERROR)
+			fprintf(stderr, "hepprobe: warning: capture '%s' is damaged after frame %llu: %s\n",
+				c->pcap_file, (unsigned long long)c->expected_frames, pcap_geterr(p));
+	}
 	pcap_close(p);
 	return 0;
 }

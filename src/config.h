@@ -35,7 +35,7 @@ struct hp_config {
 	uint16_t port_id;             /* EAL mode: the DPDK port to read */
 	uint16_t nb_queues;
 	int linktype;                 /* pcap LINKTYPE_* of the input */
-	uint64_t expected_frames;     /* pcap mode: frames in the file */
+	uint64_t expected_frames;     /* --loop: frames in the file (preloaded per queue) */
 	bool loop;                    /* replay the capture forever (benchmarks) */
 	uint32_t duration_s;          /* stop after this long; 0 = end of input or signal */
 	uint32_t max_streams;         /* per worker */
@@ -60,7 +60,7 @@ static inline bool hp_config_is_sip_port(const struct hp_config *c, uint16_t por
 void hp_config_parse(struct hp_config *c, int argc, char **argv);
 void hp_config_usage(FILE *out);
 
-/* Read the capture's link type and frame count with libpcap (cold path).
+/* Read the capture's link type, and with --loop its frame count, with libpcap (cold path).
  * Returns 0, or -1 with a message in err. */
 int hp_config_probe_pcap(struct hp_config *c, char *err, size_t errlen);
 

@@ -405,18 +405,23 @@ static void handle_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n
 	media_tick(w, w->last_ts_us);
 }
 
-/* A capture file is done when every frame libpcap counted has come in, or
- * was counted by the port as an error or a missing mbuf. */
-static bool input_finished(const struct hp_worker *w)
+/* net_pcap reads the file inside rx_burst, so an empty burst means the end
+ * of the file, unless the PMD broke off early: a missing mbuf (the frame it
+ * had read is counted in rx_nombuf and reading goes on) or an error. An error
+ * that repeats with no frame read in between is a damaged end of file. */
+static bool input_finished(struct hp_worker *w)
 {
 	struct rte_eth_stats st;
 	if (w->cfg->pcap_file == NULL || w->cfg->loop)
 		return false;
-	if (w->ctr.v[HP_CTR_RX_FRAMES] >= w->cfg->expected_frames)
-		return true;
 	if (rte_eth_stats_get(w->port_id, &st) != 0)
 		return false;
-	return st.ipackets + st.ierrors + st.rx_nombuf >= w->cfg->expected_frames;
+	bool done = st.rx_nombuf == w->eof_nombuf &&
+		    (st.ierrors == w->eof_ierrors || st.ipackets == w->eof_ipackets);
+	w->eof_nombuf = st.rx_nombuf;
+	w->eof_ierrors = st.ierrors;
+	w->eof_ipackets = st.ipackets;
+	return done;
 }
 
 int hp_worker_main(void *arg)

@@ -58,6 +58,9 @@ struct hp_worker {
 	unsigned lcore_id;
 	int ts_dynfield;              /* mbuf timestamp offset, -1 if none */
 	uint64_t ts_dynflag;
+	uint64_t eof_nombuf;          /* port counters at the last empty burst (capture file) */
+	uint64_t eof_ierrors;
+	uint64_t eof_ipackets;
 	bool backpressure;            /* capture file: wait for the sender instead of dropping */
 	bool flushing;                /* end of run: reports must wait for the sender too */
 	bool finished;                /* set once, with release ordering */
