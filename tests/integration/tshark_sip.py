@@ -334,7 +334,8 @@ def main(argv):
             print("  own %s split: %d messages, %s" % (what, len(own), "same as tshark" if same else "DIFFERENT"))
             rc = rc if same else 1
         if holes:
-            print("  holes in SIP/WebSocket directions %s" % holes)
+            print("  PROBLEM holes in SIP/WebSocket directions %s" % holes)
+            rc = 1
         for m in msgs:
             print("  f%d.%d %s %s:%d -> %s:%d len=%d %r %s"
                   % (m["frame"], m["index"], m["transport"] + ("/ws" if m["websocket"] else ""),
