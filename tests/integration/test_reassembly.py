@@ -118,14 +118,15 @@ def check_sip(c, r, want):
             missing.append(describe(e))
             continue
         # The same message twice (a UDP resend): take the one closest in time.
-        cands.sort(key=lambda m: abs(m.ts_usec * 1000 - e["ts_ns"]))
+        # A message without a time (reported by problems()) sorts last.
+        cands.sort(key=lambda m: abs((m.ts_usec if m.ts_usec is not None else 0) * 1000 - e["ts_ns"]))
         m = cands.pop(0)
         errs = []
         if m.family != e["family"]:
             errs.append("family %r, want %d" % (m.family, e["family"]))
         if m.ip_proto != e["ip_proto"]:
             errs.append("ip proto %r, want %d" % (m.ip_proto, e["ip_proto"]))
-        if abs(m.ts_usec * 1000 - e["ts_ns"]) > TS_TOLERANCE_NS:
+        if m.ts_usec is None or abs(m.ts_usec * 1000 - e["ts_ns"]) > TS_TOLERANCE_NS:
             errs.append("time %d us, completing frame %d ns" % (m.ts_usec, e["ts_ns"]))
         if m.correlation_id != e["callid"]:
             errs.append("correlation id %r, Call-ID %r" % (m.correlation_id, e["callid"]))
