@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -109,6 +110,9 @@ static struct hp_worker *worker_create(const struct hp_config *cfg, unsigned idx
 	mcfg.max_dialogs = cfg->max_dialogs;
 	mcfg.flat_ms = cfg->flat_ms;
 	mcfg.heuristic_rtp = cfg->heuristic_rtp;
+	/* Random per start: who sends RTP or SIP must not know which keys share a bucket. */
+	if (getrandom(&mcfg.hash_seed, sizeof(mcfg.hash_seed), 0) != (ssize_t)sizeof(mcfg.hash_seed))
+		fail("cannot read random bytes for the flow-table hash seed (getrandom failed)");
 	w->media = hp_media_create(&mcfg, &w->ctr, hp_worker_media_sink, w);
 	if (w->media == NULL)
 		fail("cannot allocate the stream and dialog tables (each worker has its own): lower --max-streams/--max-dialogs");

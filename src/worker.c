@@ -247,9 +247,9 @@ static bool on_sip_port(const struct hp_worker *w, const struct hp_pkt *pkt)
 }
 
 static void handle_media(struct hp_worker *w, const struct hp_pkt *pkt,
-			 const struct hp_media_prep *prep, uint64_t ts_us)
+			 const struct hp_media_prep *prep, uint64_t ts_us, int verdict)
 {
-	int r = hp_media_on_udp_prepared(w->media, pkt, prep, ts_us);
+	int r = hp_media_on_udp_prepared(w->media, pkt, prep, verdict, ts_us);
 
 	switch (r) {
 	case HP_MEDIA_RTP:
@@ -300,7 +300,7 @@ static void handle_l4_payload(struct hp_worker *w, const struct hp_pkt *pkt,
 		hp_ctr_drop(&w->ctr, HP_R_TCP_NOT_SIP);
 		return;
 	}
-	handle_media(w, pkt, prep, ts_us);
+	handle_media(w, pkt, prep, ts_us, verdict);
 }
 
 static int udp_verdict(const struct hp_pkt *pkt)

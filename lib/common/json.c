@@ -18,20 +18,82 @@ static void put(struct hp_json *j, const char *s, size_t n)
 
 static void putc1(struct hp_json *j, char c) { put(j, &c, 1); }
 
-static void put_escaped(struct hp_json *j, const char *s, size_t n)
+static void put_u00(struct hp_json *j, unsigned c)
 {
 	static const char hex[] = "0123456789abcdef";
+	char e[6] = { '\\', 'u', '0', '0', hex[(c >> 4) & 15], hex[c & 15] };
+	put(j, e, 6);
+}
+
+/* Bytes of the well-formed UTF-8 sequence at s[0..n) (RFC 3629 §4, Unicode
+ * Table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF), or 0
+ * with *bad set to the length of its maximal ill-formed prefix (at least 1). */
+static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
+{
+	unsigned char c = s[0];
+	size_t want;
+	unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
+
+	if (c >= 0xC2 && c <= 0xDF) {
+		want = 2;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		want = 3;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		want = 4;
+		if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+	} else {
+		*bad = 1;
+		return 0;
+	}
+	for (size_t i = 1; i < want; i++) {
+		if (i >= n || s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xBF)) {
+			*bad = i;
+			return 0;
+		}
+	}
+	return want;
+}
+
+/* RFC 8259 §7 and §8.1: the text is UTF-8 whatever the input held. An
+ * ill-formed sequence becomes one U+FFFD per maximal ill-formed prefix (the
+ * Unicode §3.9 practice, which decoders agree on); C0 and C1 controls and
+ * DEL are escaped so that no log viewer acts on them. */
+static void put_escaped(struct hp_json *j, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
 	putc1(j, '"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (size_t i = 0; i < n;) {
+		unsigned char c = u[i];
 		if (c == '"' || c == '\\') {
 			char e[2] = { '\\', (char)c };
 			put(j, e, 2);
-		} else if (c < 0x20) {
-			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			put(j, e, 6);
-		} else {
+			i++;
+		} else if (c < 0x20 || c == 0x7F) {
+			put_u00(j, c);
+			i++;
+		} else if (c < 0x80) {
 			putc1(j, (char)c);
+			i++;
+		} else {
+			size_t bad = 0, k = utf8_seq(u + i, n - i, &bad);
+			if (k == 0) {
+				put(j, "\xEF\xBF\xBD", 3);
+				i += bad;
+			} else if (c == 0xC2 && u[i + 1] < 0xA0) {
+				put_u00(j, u[i + 1]);
+				i += k;
+			} else {
+				put(j, s + i, k);
+				i += k;
+			}
 		}
 	}
 	putc1(j, '"');

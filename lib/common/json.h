@@ -26,7 +26,9 @@ void hp_json_obj_begin(struct hp_json *j, const char *key);
 void hp_json_obj_end(struct hp_json *j);
 void hp_json_arr_begin(struct hp_json *j, const char *key);
 void hp_json_arr_end(struct hp_json *j);
-/* Members (key NULL inside an array). Strings are escaped per RFC 8259 §7. */
+/* Members (key NULL inside an array). Strings are escaped per RFC 8259 §7 and
+ * come out as valid UTF-8: each ill-formed byte sequence of s is written as
+ * U+FFFD, control characters (C0, DEL, C1) as \u00XX. */
 void hp_json_str(struct hp_json *j, const char *key, const char *s, size_t len);
 void hp_json_cstr(struct hp_json *j, const char *key, const char *s);
 void hp_json_u64(struct hp_json *j, const char *key, uint64_t v);

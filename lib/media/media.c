@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <strings.h>
+#include "csum/csum.h"
 #include "hep/hep.h"
 #include "media/media_int.h"
 
@@ -22,6 +23,7 @@
 #define HEUR_MIN_PORT 1024
 #define CID_PREFIX 42
 
+/* Tell the hashes apart; cfg.hash_seed keys them (media_seeds). */
 #define SEED_DLG 0x6d656469u
 #define SEED_DLG2 0x64696131u
 #define SEED_EP 0x65707430u
@@ -56,6 +58,7 @@ struct media_cand_pkt {
 	uint16_t seq;
 	uint8_t pt;
 	bool marker;
+	bool discarded;              /* by the receiver: bad UDP checksum */
 };
 
 struct media_cand {
@@ -131,6 +134,19 @@ static uint32_t granularity_us(uint32_t idle_ms)
 	return us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 }
 
+/* One 32-bit seed per hash from the 64-bit configured one: which keys share
+ * a bucket differs per start, so a flood crafted against one run (or read
+ * off this source) does not line up in the next. */
+static void media_seeds(struct hp_media *m, uint64_t seed)
+{
+	m->seed.dlg = hp_flowtab_hash(&seed, sizeof(seed), SEED_DLG);
+	m->seed.dlg2 = hp_flowtab_hash(&seed, sizeof(seed), SEED_DLG2);
+	m->seed.ep = hp_flowtab_hash(&seed, sizeof(seed), SEED_EP);
+	m->seed.stream = hp_flowtab_hash(&seed, sizeof(seed), SEED_STREAM);
+	m->seed.stream4 = hp_flowtab_hash(&seed, sizeof(seed), SEED_STREAM4);
+	m->seed.tag = hp_flowtab_hash(&seed, sizeof(seed), SEED_TAG);
+}
+
 struct hp_media *hp_media_create(const struct hp_media_cfg *cfg, struct hp_counters *ctr,
 				 hp_media_sink sink, void *sink_arg)
 {
@@ -151,6 +167,7 @@ struct hp_media *hp_media_create(const struct hp_media_cfg *cfg, struct hp_count
 	m->sink = sink;
 	m->sink_arg = sink_arg;
 	m->next_gen = 1;
+	media_seeds(m, cfg->hash_seed);
 	m->streams = hp_flowtab_create(cfg->max_streams, sizeof(struct media_skey),
 				       sizeof(struct media_stream));
 	m->cands = hp_flowtab_create(m->cfg.max_candidates, sizeof(struct media_skey),
@@ -214,13 +231,14 @@ static void addr_copy(uint8_t *dst, int family, const uint8_t *src)
 	memcpy(dst, src, family == 6 ? 16 : 4);
 }
 
-static uint32_t ep_key(struct media_epkey *k, int family, const uint8_t *addr, uint16_t port)
+static uint32_t ep_key(const struct hp_media *m, struct media_epkey *k, int family,
+		       const uint8_t *addr, uint16_t port)
 {
 	memset(k, 0, sizeof(*k));
 	k->family = (uint8_t)family;
 	k->port = port;
 	addr_copy(k->addr, family, addr);
-	return hp_flowtab_hash(k, sizeof(*k), SEED_EP);
+	return hp_flowtab_hash(k, sizeof(*k), m->seed.ep);
 }
 
 static void stream_key_fill(struct media_skey *k, const struct hp_pkt *pkt, uint32_t ssrc)
@@ -237,7 +255,7 @@ static void stream_key_fill(struct media_skey *k, const struct hp_pkt *pkt, uint
 /* Every RTP packet hashes its stream key. An IPv4 key is mostly zero
  * padding, so its hash covers only the 16 bytes that vary (two rounds of
  * hp_flowtab_hash instead of six); the seed keeps the two families apart. */
-static uint32_t stream_hash(const struct media_skey *k)
+static uint32_t stream_hash(const struct hp_media *m, const struct media_skey *k)
 {
 	if (k->family == 4) {
 		/* Built as two whole words: narrower stores read back as a word
@@ -249,24 +267,25 @@ static uint32_t stream_hash(const struct media_skey *k)
 		memcpy(&dst, k->dst, 4);
 		v4[0] = (uint64_t)k->sport | (uint64_t)k->dport << 16 | (uint64_t)k->ssrc << 32;
 		v4[1] = (uint64_t)src | (uint64_t)dst << 32;
-		return hp_flowtab_hash(v4, sizeof(v4), SEED_STREAM4);
+		return hp_flowtab_hash(v4, sizeof(v4), m->seed.stream4);
 	}
-	return hp_flowtab_hash(k, sizeof(*k), SEED_STREAM);
+	return hp_flowtab_hash(k, sizeof(*k), m->seed.stream);
 }
 
-static uint32_t stream_key(struct media_skey *k, const struct hp_pkt *pkt, uint32_t ssrc)
+static uint32_t stream_key(const struct hp_media *m, struct media_skey *k,
+			   const struct hp_pkt *pkt, uint32_t ssrc)
 {
 	stream_key_fill(k, pkt, ssrc);
-	return stream_hash(k);
+	return stream_hash(m, k);
 }
 
-static uint32_t dialog_key(struct media_dkey *k, struct hp_str cid)
+static uint32_t dialog_key(const struct hp_media *m, struct media_dkey *k, struct hp_str cid)
 {
 	memset(k, 0, sizeof(*k));
-	k->h2 = hp_flowtab_hash(cid.p, cid.len, SEED_DLG2);
+	k->h2 = hp_flowtab_hash(cid.p, cid.len, m->seed.dlg2);
 	k->len = (uint16_t)(cid.len > 0xFFFF ? 0xFFFF : cid.len);
 	memcpy(k->prefix, cid.p, cid.len < CID_PREFIX ? cid.len : CID_PREFIX);
-	return hp_flowtab_hash(cid.p, cid.len, SEED_DLG);
+	return hp_flowtab_hash(cid.p, cid.len, m->seed.dlg);
 }
 
 /* ------------------------------------------------------------------ endpoints */
@@ -276,7 +295,7 @@ static void ep_bind(struct hp_media *m, struct media_dialog *d, int party, int i
 {
 	struct media_epkey k;
 	bool created;
-	uint32_t h = ep_key(&k, family, addr, port);
+	uint32_t h = ep_key(m, &k, family, addr, port);
 	struct media_ep *e = hp_flowtab_insert(m->eps, &k, h, ts_us, &created);
 
 	if (e == NULL) {
@@ -294,7 +313,7 @@ static void ep_unbind(struct hp_media *m, const struct media_dialog *d, int fami
 		      const uint8_t *addr, uint16_t port)
 {
 	struct media_epkey k;
-	uint32_t h = ep_key(&k, family, addr, port);
+	uint32_t h = ep_key(m, &k, family, addr, port);
 	struct media_ep *e = hp_flowtab_lookup(m->eps, &k, h);
 
 	if (e != NULL && e->d == d)
@@ -369,11 +388,11 @@ static struct media_ep *ep_find(struct hp_media *m, const struct hp_pkt *pkt, bo
 
 	if (hp_flowtab_count(m->eps) == 0)
 		return NULL;
-	e = hp_flowtab_lookup(m->eps, &k, ep_key(&k, pkt->ip_version, pkt->dst_addr, pkt->dst_port));
+	e = hp_flowtab_lookup(m->eps, &k, ep_key(m, &k, pkt->ip_version, pkt->dst_addr, pkt->dst_port));
 	*to_dst = e != NULL;
 	if (e == NULL)
 		e = hp_flowtab_lookup(m->eps, &k,
-				      ep_key(&k, pkt->ip_version, pkt->src_addr, pkt->src_port));
+				      ep_key(m, &k, pkt->ip_version, pkt->src_addr, pkt->src_port));
 	return e;
 }
 
@@ -427,6 +446,8 @@ static void learn_sdp(struct hp_media *m, struct media_dialog *d, int party,
 		hp_ctr_inc(m->ctr, HP_CTR_SDP_MALFORMED);
 		return;
 	}
+	if (m->sdp.bad_lines > 0)
+		hp_ctr_add(m->ctr, HP_CTR_SDP_LINES_SKIPPED, m->sdp.bad_lines);
 	struct media_party next = *pp;
 	next.n_line = 0;
 	for (int i = 0; i < m->sdp.n_media && next.n_line < MEDIA_LINES; i++) {
@@ -468,10 +489,11 @@ static bool carries_sdp(const struct hp_sip_msg *s)
 
 /* ------------------------------------------------------------------ dialogs */
 
-static int sender_party(struct media_dialog *d, const struct hp_sip_msg *sip)
+static int sender_party(const struct hp_media *m, struct media_dialog *d,
+			const struct hp_sip_msg *sip)
 {
 	uint32_t th = hp_flowtab_hash(sip->from_tag.len ? sip->from_tag.p : "", sip->from_tag.len,
-				      SEED_TAG);
+				      m->seed.tag);
 
 	/* The From of a request and of its responses is the requester. */
 	if (!d->have_caller) {
@@ -560,7 +582,7 @@ static struct media_dialog *dialog_get(struct hp_media *m, const struct hp_sip_m
 				       bool create, uint64_t ts_us)
 {
 	struct media_dkey k;
-	uint32_t h = dialog_key(&k, sip->call_id);
+	uint32_t h = dialog_key(m, &k, sip->call_id);
 	struct media_dialog *d = hp_flowtab_lookup(m->dialogs, &k, h);
 	bool created;
 
@@ -625,7 +647,7 @@ void hp_media_on_sip(struct hp_media *m, const struct hp_pkt *pkt, const struct 
 	struct media_dialog *d = dialog_get(m, sip, invite || sdp, ts_us);
 	if (d == NULL)
 		return;
-	int party = sender_party(d, sip);
+	int party = sender_party(m, d, sip);
 	if (sdp)
 		learn_sdp(m, d, party, sip, ts_us);
 	dialog_state(m, d, sip, ts_us);
@@ -732,6 +754,41 @@ static void stream_unlink(struct media_stream *s)
 	s->prev = s->next = NULL;
 }
 
+/* RTP clock of pt from the stream's SDP line (RFC 3551 §4.5: a dynamic type's
+ * rate comes only from its rtpmap); for an event or CN packet, the line's
+ * preferred audio format; 8000 when there is no line or no rate. */
+static uint32_t line_clock(const struct media_stream *s, uint8_t pt)
+{
+	const struct media_line *l = stream_line(s);
+	const struct media_pt *p = is_other_pt(s, pt) ? NULL : line_pt(l, pt);
+	if (p == NULL && l != NULL && l->n_pt > 0 && is_other_pt(s, pt))
+		p = &l->pts[0];
+	return p != NULL && p->rate != 0 ? p->rate : 8000;
+}
+
+/* A stream found heuristically was measured with the 8 kHz default; once SDP
+ * names its format the jitter must use that format's clock. Every transit
+ * time so far was converted with the wrong clock (a drift of the rate ratio
+ * per packet, not jitter), so A.8 restarts at this packet instead of carrying
+ * that into J; the sequence and loss figures do not depend on the clock. */
+static void stream_adopt_clock(struct hp_media *m, struct media_stream *s, uint8_t pt)
+{
+	uint8_t audio_pt = s->codec_pt != HP_RTP_NO_PT ? s->codec_pt : pt;
+	uint32_t clock = line_clock(s, audio_pt);
+
+	if (s->codec_pt != HP_RTP_NO_PT && s->codec[0] == '\0' && !s->srtp)
+		stream_set_codec(m, s, s->codec_pt);
+	if (clock == s->clock)
+		return;
+	s->clock = clock;
+	s->st.clock_rate = clock;
+	s->st.have_ref = false;
+	s->st.jitter16 = 0;
+	s->st.jitter_max = 0;
+	s->st.jitter_sum = 0;
+	s->st.jitter_n = 0;
+}
+
 /* A new stream; e NULL for one found heuristically. */
 static struct media_stream *stream_new(struct hp_media *m, const struct media_skey *k, uint32_t h,
 				       const struct media_ep *e, bool to_dst, uint8_t first_pt,
@@ -748,12 +805,7 @@ static struct media_stream *stream_new(struct hp_media *m, const struct media_sk
 	hp_rtp_stats_init(&s->st, 0);
 	if (e != NULL)
 		stream_bind(s, e, to_dst);
-	/* Clock from the first audio format: of this packet, else the line's preferred one. */
-	const struct media_line *l = stream_line(s);
-	const struct media_pt *p = is_other_pt(s, first_pt) ? NULL : line_pt(l, first_pt);
-	if (p == NULL && l != NULL && l->n_pt > 0 && is_other_pt(s, first_pt))
-		p = &l->pts[0];
-	s->clock = p != NULL && p->rate != 0 ? p->rate : 8000;
+	s->clock = line_clock(s, first_pt);
 	uint8_t ev = s->st.event_pt;
 	hp_rtp_stats_init(&s->st, s->clock);
 	hp_rtp_stats_set_event_pt(&s->st, ev);
@@ -775,9 +827,10 @@ static void flat_check(struct hp_media *m, struct media_stream *s, uint64_t ts_u
 }
 
 static void stream_measure(struct hp_media *m, struct media_stream *s, const struct hp_rtp_hdr *h,
-			   uint64_t ts_us)
+			   bool discarded, uint64_t ts_us)
 {
 	hp_rtp_stats_update(&s->st, h, ts_us);
+	s->discarded += discarded;
 	/* Media keeps its dialog alive, checked against the stream's own
 	 * clock: reading the dialog on every packet would be a cache miss per
 	 * packet on a large table. */
@@ -813,6 +866,7 @@ static void stream_end(struct hp_media *m, struct media_stream *s, int reason, b
 	media_stream_end_records(m, s, reason, &sum);
 	if (sum.lost > 0)
 		hp_ctr_add(m->ctr, HP_CTR_RTP_LOST, (uint64_t)sum.lost);
+	hp_ctr_add(m->ctr, HP_CTR_RTP_DISCARDED, sum.discarded);
 	if (d != NULL) {
 		if (d->n_ended < MEDIA_SUM_STREAMS)
 			d->ended[d->n_ended++] = sum;
@@ -862,7 +916,7 @@ static const struct media_dialog *rtcp_guess_dialog(struct hp_media *m, const st
 		return NULL;
 	rtp.src_port--;
 	rtp.dst_port--;
-	uint32_t h = stream_key(&k, &rtp, m->rtcp.pkt[0].ssrc);
+	uint32_t h = stream_key(m, &k, &rtp, m->rtcp.pkt[0].ssrc);
 	const struct media_stream *s = hp_flowtab_lookup(m->streams, &k, h);
 	return s != NULL ? s->d : NULL;
 }
@@ -906,7 +960,7 @@ static bool heur_pt(uint8_t pt)
 }
 
 static int on_candidate(struct hp_media *m, const struct hp_pkt *pkt, const struct media_skey *k,
-			uint32_t h, const struct hp_rtp_hdr *rh, uint64_t ts_us)
+			uint32_t h, const struct hp_rtp_hdr *rh, bool discarded, uint64_t ts_us)
 {
 	bool created;
 
@@ -914,8 +968,10 @@ static int on_candidate(struct hp_media *m, const struct hp_pkt *pkt, const stru
 	    !heur_pt(rh->pt) || !hp_rtp_looks_like_rtp(pkt->payload, pkt->payload_len))
 		return HP_MEDIA_NOT_MEDIA;
 	struct media_cand *c = hp_flowtab_insert(m->cands, k, h, ts_us, &created);
+	/* RTP-shaped, so not "not VoIP": a flood of unannounced flows filling the
+	 * table must show as such, not hide among STUN and DNS. */
 	if (c == NULL)
-		return HP_MEDIA_NOT_MEDIA;
+		return -HP_R_CANDIDATE_TABLE_FULL;
 	if (created || c->n == 0 || !cand_consistent(c, rh))
 		c->n = 0;
 	if (c->n < PROBATION - 1) {
@@ -926,6 +982,7 @@ static int on_candidate(struct hp_media *m, const struct hp_pkt *pkt, const stru
 		p->seq = rh->seq;
 		p->pt = rh->pt;
 		p->marker = rh->marker;
+		p->discarded = discarded;
 		return HP_MEDIA_RTP_PROBATION;
 	}
 	struct media_cand held = *c;
@@ -947,13 +1004,14 @@ static int on_candidate(struct hp_media *m, const struct hp_pkt *pkt, const stru
 		ph.hdr_len = 12;
 		ph.payload_len = held.pk[i].plen;
 		hp_rtp_stats_update(&s->st, &ph, held.pk[i].us);
+		s->discarded += held.pk[i].discarded;
 	}
-	stream_measure(m, s, rh, ts_us);
+	stream_measure(m, s, rh, discarded, ts_us);
 	return HP_MEDIA_RTP;
 }
 
 static int on_rtp(struct hp_media *m, const struct hp_pkt *pkt, const struct hp_media_prep *prep,
-		  uint64_t ts_us)
+		  bool discarded, uint64_t ts_us)
 {
 	struct hp_rtp_hdr rh;
 	struct media_skey k;
@@ -971,7 +1029,7 @@ static int on_rtp(struct hp_media *m, const struct hp_pkt *pkt, const struct hp_
 		stream_key_fill(&k, pkt, rh.ssrc);
 		h = prep->stream_hash;
 	} else {
-		h = stream_key(&k, pkt, rh.ssrc);
+		h = stream_key(m, &k, pkt, rh.ssrc);
 	}
 	struct media_stream *s = hp_flowtab_lookup(m->streams, &k, h);
 	if (s != NULL) {
@@ -979,21 +1037,23 @@ static int on_rtp(struct hp_media *m, const struct hp_pkt *pkt, const struct hp_
 		/* A stream found before its SDP was seen joins the call once the SDP is in. */
 		if (s->d == NULL && (s->st.packets & 63) == 63) {
 			e = ep_find(m, pkt, &to_dst);
-			if (e != NULL && e->kind == MEDIA_EP_RTP)
+			if (e != NULL && e->kind == MEDIA_EP_RTP) {
 				stream_bind(s, e, to_dst);
+				stream_adopt_clock(m, s, rh.pt);
+			}
 		}
-		stream_measure(m, s, &rh, ts_us);
+		stream_measure(m, s, &rh, discarded, ts_us);
 		return HP_MEDIA_RTP;
 	}
 	e = ep_find(m, pkt, &to_dst);
 	if (e == NULL)
-		return on_candidate(m, pkt, &k, h, &rh, ts_us);
+		return on_candidate(m, pkt, &k, h, &rh, discarded, ts_us);
 	if (e->kind == MEDIA_EP_RTCP)
 		return -HP_R_RTCP_MALFORMED;
 	s = stream_new(m, &k, h, e, to_dst, rh.pt, ts_us);
 	if (s == NULL)
 		return -HP_R_STREAM_TABLE_FULL;
-	stream_measure(m, s, &rh, ts_us);
+	stream_measure(m, s, &rh, discarded, ts_us);
 	return HP_MEDIA_RTP;
 }
 
@@ -1020,7 +1080,7 @@ void hp_media_prepare(const struct hp_media *m, const struct hp_pkt *pkt, struct
 		return;
 	/* The SSRC at octets 8..11 of the fixed header (RFC 3550 §5.1), as
 	 * hp_rtp_parse() will read it. */
-	prep->stream_hash = stream_key(&k, pkt, hp_get_be32(pkt->payload + 8));
+	prep->stream_hash = stream_key(m, &k, pkt, hp_get_be32(pkt->payload + 8));
 	prep->rtp = true;
 	hp_flowtab_prefetch(m->streams, prep->stream_hash);
 }
@@ -1039,20 +1099,24 @@ void hp_media_prefetch_touch(const struct hp_media *m, const struct hp_media_pre
 }
 
 int hp_media_on_udp_prepared(struct hp_media *m, const struct hp_pkt *pkt,
-			     const struct hp_media_prep *prep, uint64_t ts_us)
+			     const struct hp_media_prep *prep, int csum_verdict, uint64_t ts_us)
 {
 	if (!rtp_or_rtcp(pkt))
 		return HP_MEDIA_NOT_MEDIA;
 	if (is_rtcp(pkt->payload))
 		return on_rtcp(m, pkt, ts_us);
-	return on_rtp(m, pkt, prep, ts_us);
+	/* The receiving host drops a datagram whose checksum fails (RFC 768,
+	 * RFC 1122 §4.1.3.4) and, over IPv6, one with no checksum at all
+	 * (RFC 8200 §8.1): it is on the wire but not heard. */
+	bool discarded = csum_verdict == HP_CSUM_BAD || csum_verdict == HP_CSUM_ZERO_IPV6;
+	return on_rtp(m, pkt, prep, discarded, ts_us);
 }
 
 int hp_media_on_udp(struct hp_media *m, const struct hp_pkt *pkt, uint64_t ts_us)
 {
 	struct hp_media_prep prep = { 0 };
 
-	return hp_media_on_udp_prepared(m, pkt, &prep, ts_us);
+	return hp_media_on_udp_prepared(m, pkt, &prep, HP_CSUM_OK, ts_us);
 }
 
 /* ------------------------------------------------------------------ timers */

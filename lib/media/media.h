@@ -66,6 +66,10 @@ struct hp_media_cfg {
 	                             * session-timer refreshes) */
 	uint32_t candidate_idle_ms; /* probation state kept this long (default 2000) */
 	uint32_t tick_budget;       /* entries expired per table per hp_media_tick (default 64) */
+	uint64_t hash_seed;         /* keys the table hashes; the application fills it with
+	                             * random bits at start-up, so that keys crafted to share
+	                             * a bucket (long probes, a full table) are not known in
+	                             * advance (default 0: fixed, for tests) */
 	bool heuristic_rtp;         /* measure RTP no SDP announced (default true) */
 	bool heuristic_rtcp;        /* RTCP no SDP announced, odd ports only (default true) */
 };
@@ -97,7 +101,9 @@ typedef void (*hp_media_sink)(void *arg, const struct hp_media_record *rec);
 
 /* What hp_media_on_udp made of a datagram. Negative values are -HP_R_<reason>:
  * the datagram was media (on a learned endpoint, or a confirmed stream) but was
- * not measured: -HP_R_RTP_MALFORMED, -HP_R_RTCP_MALFORMED, -HP_R_STREAM_TABLE_FULL.
+ * not measured: -HP_R_RTP_MALFORMED, -HP_R_RTCP_MALFORMED, -HP_R_STREAM_TABLE_FULL;
+ * or it was unannounced RTP-shaped UDP that found the candidate table full:
+ * -HP_R_CANDIDATE_TABLE_FULL.
  * The engine does not count these drops itself: the caller counts every result
  * once (hp_ctr_drop(ctr, -rc), or its delivered / udp_not_voip counters). */
 enum hp_media_result {
@@ -124,8 +130,8 @@ size_t hp_media_memory(const struct hp_media *m);
 void hp_media_on_sip(struct hp_media *m, const struct hp_pkt *pkt, const struct hp_sip_msg *sip,
 		     uint64_t ts_us);
 
-/* Hot. One UDP datagram that is not SIP. Returns an enum hp_media_result or a
- * negative reason (above). */
+/* Hot. One UDP datagram that is not SIP, its checksum good (or not checked).
+ * Returns an enum hp_media_result or a negative reason (above). */
 int hp_media_on_udp(struct hp_media *m, const struct hp_pkt *pkt, uint64_t ts_us);
 
 /* A worker that has a burst of datagrams in hand hides the stream table's
@@ -144,8 +150,12 @@ void hp_media_prefetch(const struct hp_media *m, const struct hp_media_prep *pre
  * arrived: starts loading what touching it at ts_us will write. */
 void hp_media_prefetch_touch(const struct hp_media *m, const struct hp_media_prep *prep,
 			     uint64_t ts_us);
+/* csum_verdict: the datagram's enum hp_csum_verdict (csum/csum.h). RTP with
+ * HP_CSUM_BAD or HP_CSUM_ZERO_IPV6 is measured like any other (the RFC 3550
+ * figures describe the wire) and also counted as discarded by the receiver,
+ * whose loss it adds to (the stream report's endpoint_lost). */
 int hp_media_on_udp_prepared(struct hp_media *m, const struct hp_pkt *pkt,
-			     const struct hp_media_prep *prep, uint64_t ts_us);
+			     const struct hp_media_prep *prep, int csum_verdict, uint64_t ts_us);
 
 /* Hot-ish, every few ms of capture time: ends idle streams and dialogs and
  * dialogs past their grace, at most cfg.tick_budget per table per call. */

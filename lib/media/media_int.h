@@ -77,6 +77,7 @@ struct media_stream_sum {
 	uint64_t start_us, end_us;
 	uint64_t packets;
 	int64_t lost;
+	uint64_t discarded;          /* by the receiver (bad UDP checksum) */
 	uint8_t src[16], dst[16];
 	char codec[MEDIA_CODEC_NAME];
 };
@@ -119,6 +120,7 @@ struct media_stream {
 	struct media_dialog *d;           /* NULL: not tied to a call */
 	struct media_stream *prev, *next; /* in d->streams */
 	uint64_t dialog_touched_us;       /* when this stream last kept d alive */
+	uint64_t discarded;               /* packets the receiver drops: bad UDP checksum */
 	uint32_t clock;
 	uint8_t dir;                      /* enum hp_media_dir */
 	uint8_t line_party, line_idx;     /* SDP line that named the codec (when d) */
@@ -153,6 +155,9 @@ struct hp_media {
 	hp_media_sink sink;
 	void *sink_arg;
 	struct hp_flowtab *streams, *cands, *eps, *dialogs;
+	struct {
+		uint32_t dlg, dlg2, ep, stream, stream4, tag;
+	} seed;                           /* from cfg.hash_seed */
 	struct media_end_slot *endq;      /* dialogs waiting out their grace, deadline order */
 	uint32_t endq_cap, endq_head, endq_n;
 	struct media_call_sum *log;

@@ -129,6 +129,8 @@ static void emit_stream_end(struct hp_media *m, const struct media_stream *s, in
 	json_stream_ids(&j, m, s);
 	hp_json_u64(&j, "packets", sum->packets);
 	hp_json_i64(&j, "lost", sum->lost);
+	hp_json_u64(&j, "discarded_by_receiver", sum->discarded);
+	hp_json_i64(&j, "endpoint_lost", sum->lost + (int64_t)sum->discarded);
 	hp_json_u64(&j, "start_us", sum->start_us);
 	hp_json_u64(&j, "end_us", sum->end_us);
 	hp_json_bool(&j, "heuristic", s->heuristic);
@@ -138,16 +140,20 @@ static void emit_stream_end(struct hp_media *m, const struct media_stream *s, in
 
 /* Type 34. Our fields, then the upper-case keys Homer's tools read: MOS, JITTER
  * (mean interarrival jitter, ms), PACKET_LOSS (packets lost), DELTA (largest gap
- * between packets, ms). The E-model takes the mean jitter, which describes the
+ * between packets, ms). lost, loss_pct and PACKET_LOSS are the RFC 3550 figures
+ * of the wire (what tshark reports); endpoint_lost adds the packets the receiver
+ * discarded for their checksum, and the E-model takes that loss, since the
+ * listener hears it. The E-model takes the mean jitter, which describes the
  * whole stream better than the last A.8 estimate. */
 static void emit_report(struct hp_media *m, const struct media_stream *s, int reason,
 			const struct media_stream_sum *sum, const struct hp_rtp_summary *q)
 {
 	struct hp_json j;
 	struct hp_emodel em;
-	double loss = q->loss_pct > 0 ? q->loss_pct : 0.0;
+	int64_t ep_lost = q->lost + (int64_t)sum->discarded;
+	double ep_pct = q->expected > 0 ? 100.0 * (double)ep_lost / (double)q->expected : 0.0;
 
-	hp_rtp_emodel(loss, q->mean_jitter_ms, HP_EMODEL_PATH_DELAY_MS, &em);
+	hp_rtp_emodel(ep_pct > 0 ? ep_pct : 0.0, q->mean_jitter_ms, HP_EMODEL_PATH_DELAY_MS, &em);
 	hp_json_init(&j, m->buf, sizeof(m->buf));
 	hp_json_obj_begin(&j, NULL);
 	hp_json_cstr(&j, "type", "stream_report");
@@ -163,6 +169,9 @@ static void emit_report(struct hp_media *m, const struct media_stream *s, int re
 	hp_json_u64(&j, "expected", q->expected);
 	hp_json_i64(&j, "lost", q->lost);
 	hp_json_fixed(&j, "loss_pct", fixed(q->loss_pct, 2), 2);
+	hp_json_u64(&j, "discarded_by_receiver", sum->discarded);
+	hp_json_i64(&j, "endpoint_lost", ep_lost);
+	hp_json_fixed(&j, "endpoint_loss_pct", fixed(ep_pct, 2), 2);
 	hp_json_u64(&j, "duplicates", q->duplicates);
 	hp_json_u64(&j, "reordered", q->reordered);
 	hp_json_u64(&j, "seq_resets", q->seq_resets);
@@ -206,6 +215,7 @@ static void sum_fill(const struct hp_media *m, const struct media_stream *s,
 	out->end_us = s->st.last_us;
 	out->packets = q->packets;
 	out->lost = q->lost;
+	out->discarded = s->discarded;
 	memcpy(out->src, k->src, 16);
 	memcpy(out->dst, k->dst, 16);
 	memcpy(out->codec, s->codec, MEDIA_CODEC_NAME);

@@ -34,6 +34,8 @@
 	X(DIALOG_TABLE_FULL, "hepprobe_dialog_table_full_total", "SIP messages whose dialog could not be tracked: table full") \
 	X(ENDPOINT_TABLE_FULL, "hepprobe_media_endpoint_table_full_total", "SDP media endpoints not learned: table full") \
 	X(SDP_MALFORMED, "hepprobe_sdp_malformed_total", "SDP bodies that did not parse") \
+	X(SDP_LINES_SKIPPED, "hepprobe_sdp_lines_skipped_total", "Malformed SDP lines skipped (the rest of the body is used)") \
+	X(RTP_DISCARDED, "hepprobe_rtp_discarded_by_receiver_total", "RTP packets measured whose UDP checksum makes the receiver discard them (bad, or zero over IPv6)") \
 	X(MEDIA_EVENTS, "hepprobe_media_events_total", "Media events emitted (flatline, low_level, no_rtp, stream_end, call_summary)") \
 	X(MEDIA_REPORTS, "hepprobe_media_reports_total", "Per-stream QoS reports emitted (HEP type 34)") \
 	X(HEP_DROPPED, "hepprobe_hep_dropped_total", "HEP messages not queued: sender queue full (live input) or too large")

@@ -282,6 +282,19 @@ static void resolve(struct hp_sdp *s, const bool *has_conn)
 	}
 }
 
+/* One malformed line costs that line, not the body: UAs put vendor lines and
+ * the odd broken attribute next to perfectly usable media (RFC 8866 §5 asks
+ * parsers to ignore what they do not understand). A malformed m= line takes its
+ * media section with it, since the c= and a= lines under it describe a stream
+ * that cannot be named. */
+static void skipped(struct hp_sdp *out, int rc)
+{
+	if (out->bad_lines == 0)
+		out->first_bad = (uint8_t)rc;
+	if (out->bad_lines < UINT16_MAX)
+		out->bad_lines++;
+}
+
 int hp_sdp_parse(const uint8_t *p, size_t len, struct hp_sdp *out)
 {
 	const char *b = (const char *)p, *end = b + len;
@@ -300,32 +313,39 @@ int hp_sdp_parse(const uint8_t *p, size_t len, struct hp_sdp *out)
 			b = next;
 			continue;
 		}
-		if (le - b < 2 || b[1] != '=' || b[0] < 'a' || b[0] > 'z')
-			return HP_SDP_BAD_LINE;
-		if (first && b[0] != 'v')
+		bool malformed = le - b < 2 || b[1] != '=' || b[0] < 'a' || b[0] > 'z';
+		if (first && (malformed || b[0] != 'v'))
 			return HP_SDP_NOT_SDP;
 		first = false;
 		struct cur c = { b + 2, le };
-		int rc = HP_SDP_OK;
-		switch (b[0]) {
+		struct hp_sdp_addr conn;
+		int rc = malformed ? HP_SDP_BAD_LINE : HP_SDP_OK;
+		switch (malformed ? 0 : b[0]) {
 		case 'm':
 			if (out->n_media >= HP_SDP_MAX_MEDIA) {
 				out->media_overflow = true;
 				skip_media = true;
 				break;
 			}
-			skip_media = false;
-			m = &out->media[out->n_media++];
+			m = &out->media[out->n_media];
 			rc = parse_media(&c, m);
+			skip_media = rc != HP_SDP_OK;
+			if (skip_media)
+				memset(m, 0, sizeof(*m));
+			else
+				out->n_media++;
 			break;
 		case 'c':
 			if (skip_media)
 				break;
+			rc = parse_conn(&c, &conn);
+			if (rc != HP_SDP_OK)
+				break;
 			if (m) {
-				rc = parse_conn(&c, &m->conn);
+				m->conn = conn;
 				has_conn[m - out->media] = true;
 			} else {
-				rc = parse_conn(&c, &out->conn);
+				out->conn = conn;
 			}
 			break;
 		case 'a':
@@ -336,7 +356,7 @@ int hp_sdp_parse(const uint8_t *p, size_t len, struct hp_sdp *out)
 			break;
 		}
 		if (rc != HP_SDP_OK)
-			return rc;
+			skipped(out, rc);
 		b = next;
 	}
 	if (first)

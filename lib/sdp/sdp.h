@@ -12,8 +12,9 @@
 #define HP_SDP_MAX_MEDIA 4
 #define HP_SDP_MAX_PT 16
 
-/* Result of hp_sdp_parse. Local to this module until common/reason.def has an
- * SDP reason (SDP_MALFORMED is requested); 0 is success like HP_R_OK. */
+/* Result of hp_sdp_parse (EMPTY, NOT_SDP: the body is unusable) and why a
+ * line was skipped (struct hp_sdp first_bad: BAD_LINE .. BAD_ATTR). Local to
+ * this module; 0 is success like HP_R_OK. */
 #define HP_SDP_RESULTS(X) \
 	X(OK, "ok") \
 	X(EMPTY, "sdp_empty")           /* no lines */ \
@@ -73,10 +74,16 @@ struct hp_sdp {
 	uint8_t dir;                 /* session-level direction, resolved */
 	uint8_t n_media;
 	bool media_overflow;         /* more than HP_SDP_MAX_MEDIA m= lines */
+	uint8_t first_bad;           /* enum hp_sdp_result of the first skipped line */
+	uint16_t bad_lines;          /* malformed lines skipped (saturates) */
 	struct hp_sdp_media media[HP_SDP_MAX_MEDIA];
 };
 
-/* Parse an SDP body. Returns HP_SDP_OK or another enum hp_sdp_result. */
+/* Parse an SDP body. Returns HP_SDP_EMPTY (no lines), HP_SDP_NOT_SDP (the first
+ * line is not a v= line) or HP_SDP_OK. A malformed line is skipped and counted
+ * in bad_lines, the rest is parsed; a malformed m= line skips its whole media
+ * section (up to the next m=), a malformed c= or a= line leaves what it would
+ * have set as if it were absent. */
 int hp_sdp_parse(const uint8_t *p, size_t len, struct hp_sdp *out);
 
 /* The format entry for pt in m, or NULL. */

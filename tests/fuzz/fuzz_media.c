@@ -9,11 +9,14 @@
  *     lib/sip/sip.c lib/common/json.c lib/common/reason.c -lm -o fuzz_media
  * Script: records of [op][len hi][len lo][len bytes]; op & 3: 0 SIP message,
  * 1 UDP datagram (op bits 2..4 pick the addresses/ports, so datagrams meet the
- * endpoints a fuzzed SDP announced at 10.0.0.1/2 ports 4000/4001/5000/5001),
+ * endpoints a fuzzed SDP announced at 10.0.0.1/2 ports 4000/4001/5000/5001;
+ * bits 5..7 a UDP checksum verdict: non-zero goes through the burst path,
+ * hp_media_prepare then hp_media_on_udp_prepared with that verdict),
  * 2 clock step of len seconds then tick, 3 flush. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "csum/csum.h"
 #include "media/media.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,6 +28,10 @@ static void sink(void *arg, const struct hp_media_record *r)
 		__builtin_trap();
 	if (r->json[0] != '{' && r->json[0] != '[')
 		__builtin_trap();
+	/* Call-IDs and codec names come from the input: control bytes must be escaped. */
+	for (size_t i = 0; i < r->json_len; i++)
+		if ((unsigned char)r->json[i] < 0x20 || r->json[i] == 0x7f)
+			__builtin_trap();
 	if (r->correlation_id.len > HP_MEDIA_CALL_ID_MAX)
 		__builtin_trap();
 }
@@ -76,7 +83,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			pkt_addrs(&p, op >> 2);
 			p.payload = data;
 			p.payload_len = (uint32_t)len;
-			int rc = hp_media_on_udp(m, &p, now);
+			int verdict = (op >> 5) % HP_CSUM_MAX;
+			int rc;
+			if (verdict == HP_CSUM_OK) {
+				rc = hp_media_on_udp(m, &p, now);
+			} else {
+				struct hp_media_prep prep;
+				hp_media_prepare(m, &p, &prep);
+				hp_media_prefetch(m, &prep);
+				rc = hp_media_on_udp_prepared(m, &p, &prep, verdict, now);
+			}
 			if (rc > HP_MEDIA_RTP_PROBATION || rc < -HP_R_MAX)
 				__builtin_trap();
 			now += 20000;

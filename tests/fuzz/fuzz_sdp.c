@@ -15,6 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (o.n_media > HP_SDP_MAX_MEDIA)
 		__builtin_trap();
+	/* a skipped line names its reason; none skipped, none named */
+	if ((o.bad_lines == 0) != (o.first_bad == HP_SDP_OK) || o.first_bad >= HP_SDP_RESULT_MAX)
+		__builtin_trap();
 	for (unsigned i = 0; i < o.n_media; i++) {
 		const struct hp_sdp_media *m = &o.media[i];
 		if (m->n_pt > HP_SDP_MAX_PT)

@@ -337,6 +337,13 @@ def media_seeds(seeds):
         many.append((0, sip_msg('SIP/2.0 486 Busy Here', cid, 1, 'a%d' % n, 'b%d' % n)))
     many += [(a_to_b, rtp(0, 5, 800, 0x4444, speech)), (2, 16)]
     seeds.add('media', 'tables_full', media_script(many), 8)
+    # a 48 kHz stream on PT 96 found before its SDP (which has a malformed line),
+    # bound by it later; some packets with bad UDP checksums (op bits 5..7 = 1)
+    opus = sdp_for('10.0.0.2', 5000, '96 101') + 'a=rtpmap:96 opus/48000/2\r\nbroken line\r\n'
+    late = [(b_to_a | (1 << 5) if i % 7 == 0 else b_to_a, rtp(96, 1 + i, 960 * i, 0x5555, speech))
+            for i in range(70)]
+    late[20:20] = [(0, sip_msg('INVITE sip:a@10.0.0.1 SIP/2.0', 'c2', 1, 'tc', sdp=opus))]
+    seeds.add('media', 'bound_late_badcsum', media_script(late + [(2, 1)]), 8)
 
 
 def main():

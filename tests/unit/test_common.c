@@ -231,13 +231,13 @@ Test(json, unbalanced_nesting_returns_zero)
 }
 
 /* RFC 8259 §7: '"' and '\' are escaped, U+0000..U+001F must be escaped
- * (we always use \u00XX), everything else (DEL, UTF-8) passes through. */
+ * (we always use \u00XX); DEL is a control character too and is escaped. */
 Test(json, string_escaping)
 {
 	static const char in[] = "a\"b\\c\n\t\x01\x1f\x7f /";
 
 	cr_assert_str_eq(one_str(in, sizeof(in) - 1),
-			 "\"a\\\"b\\\\c\\u000a\\u0009\\u0001\\u001f\x7f /\"");
+			 "\"a\\\"b\\\\c\\u000a\\u0009\\u0001\\u001f\\u007f /\"");
 	/* An embedded NUL is data when the length says so. */
 	cr_assert_str_eq(one_str("x\0y", 3), "\"x\\u0000y\"");
 	cr_assert_str_eq(one_str("", 0), "\"\"");
@@ -251,6 +251,101 @@ Test(json, utf8_passes_through)
 	static const char in[] = "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
 
 	cr_assert_str_eq(one_str(in, sizeof(in) - 1), "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+}
+
+/* RFC 8259 §8.1: the text must be UTF-8. A Call-ID or codec name from the
+ * wire may hold any byte; each maximal ill-formed prefix becomes one U+FFFD
+ * (Unicode §3.9), the bytes after it are read again. */
+#define FFFD "\xef\xbf\xbd"
+Test(json, invalid_utf8_is_replaced)
+{
+	/* lone continuation, bytes that never start a sequence */
+	cr_assert_str_eq(one_str("a\x80z", 3), "\"a" FFFD "z\"");
+	cr_assert_str_eq(one_str("\xc0\xc1\xf5\xff", 4), "\"" FFFD FFFD FFFD FFFD "\"");
+	/* overlong '/' (c0 af) is two replacements: c0 never starts a sequence */
+	cr_assert_str_eq(one_str("\xc0\xaf", 2), "\"" FFFD FFFD "\"");
+	/* overlong 3-byte (e0 80..9f), surrogate (ed a0..bf), above U+10FFFF (f4 90) */
+	cr_assert_str_eq(one_str("\xe0\x80\x80", 3), "\"" FFFD FFFD FFFD "\"");
+	cr_assert_str_eq(one_str("\xed\xa0\x80", 3), "\"" FFFD FFFD FFFD "\"");
+	cr_assert_str_eq(one_str("\xf4\x90\x80\x80", 4), "\"" FFFD FFFD FFFD FFFD "\"");
+	/* a sequence cut short: its prefix is one replacement, the next byte is kept */
+	cr_assert_str_eq(one_str("\xe2\x82x", 3), "\"" FFFD "x\"");
+	cr_assert_str_eq(one_str("\xf0\x9f\x98", 3), "\"" FFFD "\"");
+	/* cut by len: the byte after len is not read */
+	cr_assert_str_eq(one_str("\xc3\xa9", 1), "\"" FFFD "\"");
+	/* an ill-formed continuation that is itself a quote is still escaped */
+	cr_assert_str_eq(one_str("\xc3\"", 2), "\"" FFFD "\\\"\"");
+	/* the edges of the valid ranges pass */
+	cr_assert_str_eq(one_str("\xe0\xa0\x80\xed\x9f\xbf\xf4\x8f\xbf\xbf", 10),
+			 "\"\xe0\xa0\x80\xed\x9f\xbf\xf4\x8f\xbf\xbf\"");
+}
+
+/* C1 controls (U+0080..U+009F, c2 80..9f) are escaped like C0; U+00A0 is not. */
+Test(json, c1_controls_are_escaped)
+{
+	cr_assert_str_eq(one_str("\xc2\x80\xc2\x9f\xc2\xa0", 6), "\"\\u0080\\u009f\xc2\xa0\"");
+}
+
+/* Every output of random bytes is valid UTF-8 without raw control bytes. */
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned c = s[i], k;
+		uint32_t cp;
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return false;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			k = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			k = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			k = 4;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (i + k > n)
+			return false;
+		for (unsigned t = 1; t < k; t++) {
+			if ((s[i + t] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + t] & 0x3f);
+		}
+		uint32_t min = k == 2 ? 0x80 : k == 3 ? 0x800 : 0x10000;
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+		    (cp >= 0x80 && cp <= 0x9f))
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+Test(json, random_bytes_give_valid_utf8)
+{
+	static char out[8 * 64 + 8];
+	unsigned char in[64];
+	uint32_t x = 12345;
+
+	for (int round = 0; round < 2000; round++) {
+		struct hp_json j;
+		size_t n = (size_t)(round % 64) + 1;
+		for (size_t i = 0; i < n; i++) {
+			x = x * 1103515245u + 12345u;
+			/* mostly high bytes, so that sequences start and break often */
+			in[i] = (unsigned char)((x >> 16) | ((x >> 8) & 0x80));
+		}
+		hp_json_init(&j, out, sizeof(out));
+		hp_json_str(&j, NULL, (const char *)in, n);
+		size_t len = hp_json_finish(&j);
+		cr_assert_neq(len, 0);
+		cr_assert(utf8_valid((const unsigned char *)out, len), "round %d", round);
+	}
 }
 
 Test(json, keys_are_escaped)

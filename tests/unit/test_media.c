@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "csum/csum.h"
 #include "media/media.h"
 
 /* 2023-11-14 12:00:00 UTC, so the call view prints 12:00:xx. */
@@ -677,7 +678,7 @@ Test(media, prepared_path_matches_plain_path)
 		cr_assert(prep.rtp);
 		hp_media_prefetch(m, &prep);
 		hp_media_prefetch_touch(m, &prep, t);
-		cr_assert_eq(hp_media_on_udp_prepared(m, &p, &prep, t), HP_MEDIA_RTP);
+		cr_assert_eq(hp_media_on_udp_prepared(m, &p, &prep, HP_CSUM_OK, t), HP_MEDIA_RTP);
 	}
 	cr_assert_eq(ctr.v[HP_CTR_STREAMS], 1);
 
@@ -691,7 +692,7 @@ Test(media, prepared_path_matches_plain_path)
 	struct hp_pkt st = udp("10.0.0.1", 4000, "10.0.0.2", 5000, stun, sizeof(stun));
 	hp_media_prepare(m, &st, &prep);
 	cr_assert_not(prep.rtp);
-	cr_assert_eq(hp_media_on_udp_prepared(m, &st, &prep, T0 + 5 * SEC), HP_MEDIA_NOT_MEDIA);
+	cr_assert_eq(hp_media_on_udp_prepared(m, &st, &prep, HP_CSUM_OK, T0 + 5 * SEC), HP_MEDIA_NOT_MEDIA);
 
 	hp_media_flush(m, T0 + 6 * SEC);
 	cr_assert_eq(count(34, "\"ssrc\":\"0x00001234\"", "\"packets\":100"), 1);
@@ -718,4 +719,219 @@ Test(media, memory_per_entry)
 	hp_media_destroy(m);
 	cfg.max_dialogs = 0;
 	cr_assert_null(hp_media_create(&cfg, &ctr, sink, NULL));
+}
+
+/* ---------------------------------------------------------------- review items */
+
+static struct hp_media *engine_cfg(const struct hp_media_cfg *cfg)
+{
+	memset(&ctr, 0, sizeof(ctr));
+	memset(recs, 0, sizeof(recs));
+	n_recs = 0;
+	struct hp_media *m = hp_media_create(cfg, &ctr, sink, NULL);
+	cr_assert_not_null(m);
+	return m;
+}
+
+/* A full candidate table is its own drop reason: an RTP-shaped flood is not
+ * "udp_not_voip". */
+Test(media, candidate_table_full_has_its_reason)
+{
+	struct hp_media_cfg cfg;
+	hp_media_cfg_defaults(&cfg);
+	cfg.max_streams = 8;
+	cfg.max_dialogs = 4;
+	cfg.max_candidates = 1;
+	struct hp_media *m = engine_cfg(&cfg);
+	cr_assert_eq(rtp_run(m, "192.168.1.1", 20000, "192.168.1.2", 30000, 7, 10, 1, false, T0),
+		     HP_MEDIA_RTP_PROBATION);
+	cr_assert_eq(rtp_run(m, "192.168.1.3", 20002, "192.168.1.4", 30002, 8, 10, 1, false, T0),
+		     -HP_R_CANDIDATE_TABLE_FULL);
+	cr_assert_str_eq(hp_reason_label(HP_R_CANDIDATE_TABLE_FULL), "rtp_candidate_table_full");
+	/* The held flow still confirms; its slot is then free for the other one. */
+	cr_assert_eq(rtp_run(m, "192.168.1.1", 20000, "192.168.1.2", 30000, 7, 11, 2, false,
+			     T0 + 20 * MS), HP_MEDIA_RTP);
+	cr_assert_eq(rtp_run(m, "192.168.1.3", 20002, "192.168.1.4", 30002, 8, 11, 1, false,
+			     T0 + 40 * MS), HP_MEDIA_RTP_PROBATION);
+	hp_media_destroy(m);
+}
+
+/* n PCMU packets through the burst path, packet i with verdicts[i % nv]. */
+static void rtp_run_verdicts(struct hp_media *m, struct hp_pkt *tmpl, uint32_t ssrc, int n,
+			     const int *verdicts, int nv, uint64_t t)
+{
+	uint8_t b[12 + 160];
+	for (int i = 0; i < n; i++) {
+		struct hp_media_prep prep;
+		struct hp_pkt p = *tmpl;
+		rtp_pcmu(b, (uint16_t)(1 + i), ssrc, false);
+		p.payload = b;
+		p.payload_len = sizeof(b);
+		hp_media_prepare(m, &p, &prep);
+		int rc = hp_media_on_udp_prepared(m, &p, &prep, verdicts[i % nv], t + (uint64_t)i * 20 * MS);
+		cr_assert(rc == HP_MEDIA_RTP || rc == HP_MEDIA_RTP_PROBATION, "packet %d: %d", i, rc);
+	}
+}
+
+/* RTP with a bad checksum is on the wire (RFC 3550 figures, as tshark counts
+ * it) but dropped by the receiving host: discarded_by_receiver, and the loss
+ * the endpoint has is lost + discarded. Zero checksums over IPv4 are legal
+ * (RFC 768), so only bad ones count there. */
+Test(media, bad_checksum_is_discarded_by_receiver)
+{
+	struct hp_media *m = engine(64, 16);
+	call_setup(m, T0);
+	struct hp_pkt tmpl = udp("10.0.0.1", 4000, "10.0.0.2", 5000, NULL, 0);
+	/* 50 packets: every 10th bad (5), every 10th + 1 zero over IPv4, + 2 offload (not discarded) */
+	int v[10] = { HP_CSUM_BAD, HP_CSUM_ZERO_IPV4, HP_CSUM_OFFLOAD_PARTIAL, HP_CSUM_OK, HP_CSUM_OK,
+		      HP_CSUM_OK, HP_CSUM_OK, HP_CSUM_OK, HP_CSUM_OK, HP_CSUM_OK };
+	rtp_run_verdicts(m, &tmpl, 0x1111, 50, v, 10, T0 + 2 * SEC);
+	/* the other way: all good */
+	rtp_run(m, "10.0.0.2", 5000, "10.0.0.1", 4000, 0x2222, 1, 50, false, T0 + 2 * SEC);
+	hp_media_flush(m, T0 + 10 * SEC);
+	const struct rec *r = find(34, "\"ssrc\":\"0x00001111\"", NULL);
+	cr_assert_not_null(r);
+	/* wire: nothing lost; endpoint: 5 of 50 = 10 % */
+	cr_assert(strstr(r->json, "\"expected\":50,\"lost\":0,\"loss_pct\":0.00,"
+				  "\"discarded_by_receiver\":5,\"endpoint_lost\":5,"
+				  "\"endpoint_loss_pct\":10.00,"), "%s", r->json);
+	cr_assert(strstr(r->json, "\"PACKET_LOSS\":0"), "%s", r->json);
+	/* The E-model takes the endpoint's loss: below the 4.41 of a clean stream. */
+	cr_assert_null(strstr(r->json, "\"mos\":4.41"), "%s", r->json);
+	const struct rec *e = find(100, "\"event\":\"stream_end\"", "0x00001111");
+	cr_assert_not_null(e);
+	cr_assert(strstr(e->json, "\"lost\":0,\"discarded_by_receiver\":5,\"endpoint_lost\":5,"),
+		  "%s", e->json);
+	const struct rec *g = find(34, "\"ssrc\":\"0x00002222\"", NULL);
+	cr_assert(strstr(g->json, "\"discarded_by_receiver\":0,\"endpoint_lost\":0,"), "%s", g->json);
+	cr_assert(strstr(g->json, "\"mos\":4.41"), "%s", g->json);
+	cr_assert_eq(ctr.v[HP_CTR_RTP_DISCARDED], 5);
+	cr_assert_eq(ctr.v[HP_CTR_RTP_LOST], 0);
+	hp_media_destroy(m);
+}
+
+/* IPv6 forbids a zero UDP checksum (RFC 8200 §8.1); a stream found by the
+ * heuristic keeps the verdicts of the packets it held on probation. */
+Test(media, zero_checksum_ipv6_on_probation_is_discarded)
+{
+	struct hp_media *m = engine(64, 16);
+	struct hp_pkt tmpl;
+	memset(&tmpl, 0, sizeof(tmpl));
+	tmpl.ip_version = 6;
+	tmpl.l4_proto = 17;
+	cr_assert_eq(inet_pton(AF_INET6, "2001:db8::1", tmpl.src_addr), 1);
+	cr_assert_eq(inet_pton(AF_INET6, "2001:db8::2", tmpl.dst_addr), 1);
+	tmpl.src_port = 20000;
+	tmpl.dst_port = 30000;
+	/* packets 1 and 2 (held) and 5 are zero, the rest good */
+	int v[5] = { HP_CSUM_ZERO_IPV6, HP_CSUM_ZERO_IPV6, HP_CSUM_OK, HP_CSUM_OK, HP_CSUM_ZERO_IPV6 };
+	rtp_run_verdicts(m, &tmpl, 0x66, 5, v, 5, T0);
+	hp_media_flush(m, T0 + SEC);
+	const struct rec *r = find(34, "\"ssrc\":\"0x00000066\"", NULL);
+	cr_assert_not_null(r);
+	cr_assert(strstr(r->json, "\"packets\":5,"), "%s", r->json);
+	cr_assert(strstr(r->json, "\"discarded_by_receiver\":3,\"endpoint_lost\":3,"
+				  "\"endpoint_loss_pct\":60.00"), "%s", r->json);
+	cr_assert(strstr(r->json, "\"heuristic\":true"));
+	hp_media_destroy(m);
+}
+
+/* One malformed SDP line does not lose the call's media: the endpoints of the
+ * rest of the body are learned, and the skipped line is counted. */
+Test(media, sdp_with_a_malformed_line_still_binds)
+{
+	struct hp_media *m = engine(64, 16);
+	sip(m, "INVITE sip:bob@b SIP/2.0", "1 INVITE", "ftag", NULL,
+	    "v=0\r\no=a 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+	    "m=audio 4000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+	    "a=rtpmap:101 telephone-event\r\n" /* no clock rate */
+	    "x-vendor-garbage\r\n", T0);
+	sip(m, "SIP/2.0 200 OK", "1 INVITE", "ftag", "ttag", SDP_CALLEE, T0 + SEC);
+	cr_assert_eq(ctr.v[HP_CTR_SDP_MALFORMED], 0);
+	cr_assert_eq(ctr.v[HP_CTR_SDP_LINES_SKIPPED], 2);
+	/* The first packet to the caller's endpoint is measured at once: no probation. */
+	cr_assert_eq(rtp_run(m, "10.0.0.2", 5000, "10.0.0.1", 4000, 0x2222, 1, 1, false, T0 + 2 * SEC),
+		     HP_MEDIA_RTP);
+	rtp_run(m, "10.0.0.2", 5000, "10.0.0.1", 4000, 0x2222, 2, 9, false, T0 + 2 * SEC + 20 * MS);
+	hp_media_flush(m, T0 + 5 * SEC);
+	const struct rec *r = find(34, "\"ssrc\":\"0x00002222\"", NULL);
+	cr_assert_not_null(r);
+	cr_assert_str_eq(r->cid, "abc@host");
+	cr_assert(strstr(r->json, "\"direction\":\"callee->caller\""), "%s", r->json);
+	cr_assert(strstr(r->json, "\"heuristic\":false"), "%s", r->json);
+	hp_media_destroy(m);
+}
+
+/* A 48 kHz stream (dynamic PT 96) found before its SDP: the heuristic measures
+ * it at the 8 kHz default, where each 20 ms packet (960 ticks of its clock) looks
+ * 800 ticks late, a 100 ms "jitter". Once the SDP's rtpmap binds it, jitter runs
+ * on 48 kHz: a perfectly paced stream ends with jitter 0. */
+Test(media, heuristic_stream_takes_sdp_clock_when_bound)
+{
+	struct hp_media *m = engine(64, 16);
+	uint8_t b[12 + 160];
+	const int n = 150;
+	for (int i = 0; i < n; i++) {
+		uint64_t t = T0 + (uint64_t)i * 20 * MS;
+		if (i == 20) {
+			sip(m, "INVITE sip:bob@b SIP/2.0", "1 INVITE", "ftag", NULL,
+			    "v=0\r\no=a 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+			    "m=audio 4000 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n", t);
+			sip(m, "SIP/2.0 200 OK", "1 INVITE", "ftag", "ttag",
+			    "v=0\r\no=b 1 1 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\nt=0 0\r\n"
+			    "m=audio 5000 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n", t);
+		}
+		rtp_pcmu(b, (uint16_t)(1 + i), 0x4848, false);
+		b[1] = 96;
+		hp_put_be32(b + 4, 960u * (uint32_t)(1 + i));
+		struct hp_pkt p = udp("10.0.0.2", 5000, "10.0.0.1", 4000, b, sizeof(b));
+		int rc = hp_media_on_udp(m, &p, t);
+		cr_assert(rc == HP_MEDIA_RTP || rc == HP_MEDIA_RTP_PROBATION, "packet %d: %d", i, rc);
+	}
+	hp_media_flush(m, T0 + 10 * SEC);
+	const struct rec *r = find(34, "\"ssrc\":\"0x00004848\"", NULL);
+	cr_assert_not_null(r);
+	cr_assert_str_eq(r->cid, "abc@host");
+	cr_assert(strstr(r->json, "\"clock_rate\":48000"), "%s", r->json);
+	cr_assert(strstr(r->json, "\"codec\":\"opus\""), "%s", r->json);
+	cr_assert(strstr(r->json, "\"packets\":150,"), "%s", r->json);
+	cr_assert(strstr(r->json, "\"lost\":0,"), "%s", r->json);
+	cr_assert(strstr(r->json, "\"jitter_ts\":0,\"jitter_ms\":0.000,\"max_jitter_ms\":0.000,"
+				  "\"mean_jitter_ms\":0.000"), "%s", r->json);
+	cr_assert(strstr(r->json, "\"heuristic\":true"), "%s", r->json);
+	hp_media_destroy(m);
+}
+
+/* The seed keys the table hashes: another seed, another bucket for the same
+ * packet; the same seed, the same hash; and a seeded engine works end to end
+ * (streams, endpoints and dialogs all hashed with it). */
+Test(media, hash_seed_keys_the_tables)
+{
+	struct hp_media_cfg cfg;
+	uint8_t b[12 + 160];
+	uint32_t h[3];
+	const uint64_t seeds[3] = { 0x0123456789abcdefull, 0xfedcba9876543210ull, 0x0123456789abcdefull };
+
+	rtp_pcmu(b, 1, 0x1234, false);
+	for (int i = 0; i < 3; i++) {
+		hp_media_cfg_defaults(&cfg);
+		cfg.max_streams = 64;
+		cfg.max_dialogs = 16;
+		cfg.hash_seed = seeds[i];
+		struct hp_media *m = engine_cfg(&cfg);
+		struct hp_pkt p = udp("10.0.0.1", 4000, "10.0.0.2", 5000, b, sizeof(b));
+		struct hp_media_prep prep;
+		hp_media_prepare(m, &p, &prep);
+		cr_assert(prep.rtp);
+		h[i] = prep.stream_hash;
+		call_setup(m, T0);
+		rtp_run(m, "10.0.0.1", 4000, "10.0.0.2", 5000, 0x1234, 1, 20, false, T0 + 2 * SEC);
+		cr_assert_eq(hp_media_on_udp_prepared(m, &p, &prep, HP_CSUM_OK, T0 + 3 * SEC), HP_MEDIA_RTP);
+		hp_media_flush(m, T0 + 5 * SEC);
+		cr_assert_eq(ctr.v[HP_CTR_STREAMS], 1);
+		cr_assert_eq(count(34, "\"packets\":21,", "\"call_id\":\"abc@host\""), 1);
+		hp_media_destroy(m);
+	}
+	cr_assert_neq(h[0], h[1]);
+	cr_assert_eq(h[0], h[2]);
 }

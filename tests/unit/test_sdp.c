@@ -242,21 +242,34 @@ Test(sdp, limits)
 	cr_assert_eq(o.media[0].rtcp_port, 0);
 }
 
+/* The body parses; exactly one line was skipped, for the reason returned. */
+static int skipped_one(const char *s, struct hp_sdp *o)
+{
+	cr_assert_eq(parse(s, o), HP_SDP_OK, "%s", s);
+	cr_assert_eq(o->bad_lines, 1, "%s", s);
+	return o->first_bad;
+}
+
 Test(sdp, errors)
 {
 	struct hp_sdp o;
 	cr_assert_eq(parse("", &o), HP_SDP_EMPTY);
 	cr_assert_eq(parse("\r\n\r\n", &o), HP_SDP_EMPTY);
 	cr_assert_eq(parse("o=- 1 1 IN IP4 1.2.3.4\r\nv=0\r\n", &o), HP_SDP_NOT_SDP);
-	cr_assert_eq(parse("v=0\r\nhello\r\n", &o), HP_SDP_BAD_LINE);
-	cr_assert_eq(parse("v=0\r\nm=audio\r\n", &o), HP_SDP_BAD_MEDIA);
-	cr_assert_eq(parse("v=0\r\nm=audio 70000 RTP/AVP 0\r\n", &o), HP_SDP_BAD_MEDIA);
-	cr_assert_eq(parse("v=0\r\nm=audio 1000 RTP/AVP\r\n", &o), HP_SDP_BAD_MEDIA);
-	cr_assert_eq(parse("v=0\r\nc=IN IP5 1.2.3.4\r\n", &o), HP_SDP_BAD_CONN);
-	cr_assert_eq(parse("v=0\r\nc=ATM IP4 1.2.3.4\r\n", &o), HP_SDP_BAD_CONN);
-	cr_assert_eq(parse("v=0\r\nm=audio 1 RTP/AVP 0\r\na=rtpmap:0 PCMU\r\n", &o), HP_SDP_BAD_ATTR);
-	cr_assert_eq(parse("v=0\r\nm=audio 1 RTP/AVP 0\r\na=rtpmap:x PCMU/8000\r\n", &o), HP_SDP_BAD_ATTR);
-	cr_assert_eq(parse("v=0\r\nm=audio 1 RTP/AVP 0\r\na=rtcp:99999\r\n", &o), HP_SDP_BAD_ATTR);
+	cr_assert_eq(parse("hello\r\nv=0\r\n", &o), HP_SDP_NOT_SDP);
+	cr_assert_eq(parse("v=0\r\nm=audio 1 RTP/AVP 0\r\n", &o), HP_SDP_OK);
+	cr_assert_eq(o.bad_lines, 0);
+	cr_assert_eq(o.first_bad, HP_SDP_OK);
+	cr_assert_eq(skipped_one("v=0\r\nhello\r\n", &o), HP_SDP_BAD_LINE);
+	cr_assert_eq(skipped_one("v=0\r\nm=audio\r\n", &o), HP_SDP_BAD_MEDIA);
+	cr_assert_eq(skipped_one("v=0\r\nm=audio 70000 RTP/AVP 0\r\n", &o), HP_SDP_BAD_MEDIA);
+	cr_assert_eq(skipped_one("v=0\r\nm=audio 1000 RTP/AVP\r\n", &o), HP_SDP_BAD_MEDIA);
+	cr_assert_eq(o.n_media, 0);
+	cr_assert_eq(skipped_one("v=0\r\nc=IN IP5 1.2.3.4\r\n", &o), HP_SDP_BAD_CONN);
+	cr_assert_eq(skipped_one("v=0\r\nc=ATM IP4 1.2.3.4\r\n", &o), HP_SDP_BAD_CONN);
+	cr_assert_eq(skipped_one("v=0\r\nm=audio 1 RTP/AVP 0\r\na=rtpmap:0 PCMU\r\n", &o), HP_SDP_BAD_ATTR);
+	cr_assert_eq(skipped_one("v=0\r\nm=audio 1 RTP/AVP 0\r\na=rtpmap:x PCMU/8000\r\n", &o), HP_SDP_BAD_ATTR);
+	cr_assert_eq(skipped_one("v=0\r\nm=audio 1 RTP/AVP 0\r\na=rtcp:99999\r\n", &o), HP_SDP_BAD_ATTR);
 	cr_assert_str_eq(hp_sdp_result_label(HP_SDP_BAD_MEDIA), "sdp_bad_media");
 	/* a non-literal address is kept as "unknown", not an error */
 	cr_assert_eq(parse("v=0\r\nc=IN IP4 media.example.com\r\nm=audio 1 RTP/AVP 0\r\n", &o), HP_SDP_OK);
@@ -264,4 +277,47 @@ Test(sdp, errors)
 	/* the body may end without a line end */
 	cr_assert_eq(parse("v=0\r\nm=audio 7078 RTP/AVP 0", &o), HP_SDP_OK);
 	cr_assert_eq(o.media[0].port, 7078);
+}
+
+/* One broken line does not cost the call its media: the lines around it are
+ * used as if it were absent. */
+Test(sdp, malformed_line_is_skipped)
+{
+	static const char s[] =
+		"v=0\r\n"
+		"o=- 1 1 IN IP4 192.0.2.1\r\n"
+		"c=IN IP4 192.0.2.10\r\n"
+		"garbage without equals\r\n"
+		"t=0 0\r\n"
+		"m=audio 4000 RTP/AVP 96 101\r\n"
+		"c=IN IP9 192.0.2.99\r\n"              /* bad c=: the session c= stays */
+		"a=rtpmap:96 opus/48000/2\r\n"
+		"a=rtpmap:101 telephone-event\r\n"      /* bad: no clock rate */
+		"a=rtcp:70000\r\n"                      /* bad: port + 1 stays */
+		"a=sendonly\r\n"
+		"m=video 99999 RTP/AVP 97\r\n"          /* bad m=: its section goes */
+		"c=IN IP4 198.51.100.1\r\n"
+		"a=rtpmap:97 H264/90000\r\n"
+		"a=inactive\r\n"
+		"m=audio 5000 RTP/AVP 0\r\n"
+		"a=recvonly\r\n";
+	struct hp_sdp o;
+
+	cr_assert_eq(parse(s, &o), HP_SDP_OK);
+	cr_assert_eq(o.bad_lines, 5);
+	cr_assert_eq(o.first_bad, HP_SDP_BAD_LINE);
+	cr_assert_eq(o.n_media, 2);
+	const struct hp_sdp_media *a = &o.media[0], *b = &o.media[1];
+	cr_assert_eq(a->port, 4000);
+	assert_ip4(&a->conn, "192.0.2.10");
+	cr_assert_eq(a->rtcp_port, 4001);
+	cr_assert_not(a->rtcp_explicit);
+	cr_assert_eq(a->dir, HP_SDP_SENDONLY);
+	cr_assert_eq(a->pts[0].rate, 48000);
+	cr_assert(name_is(a->pts[0].name, "opus"));
+	cr_assert_eq(a->pts[1].rate, 0);
+	cr_assert_eq(b->port, 5000);
+	assert_ip4(&b->conn, "192.0.2.10");
+	cr_assert_eq(b->dir, HP_SDP_RECVONLY);
+	cr_assert_eq(b->pts[0].rate, 8000);
 }
