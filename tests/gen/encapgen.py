@@ -254,7 +254,9 @@ class Tunnel:
             hdr = struct.pack("!BxxxI", 0x08, 5001 << 8)
             return self._outer_udp4(d, 49152 + d * 17, 4789, hdr + tagged)
         if k == "geneve":
-            opt = struct.pack("!HBB", 0x0102, 0x80, 1) + struct.pack("!I", 0xDEADBEEF)
+            # One 4-byte option of type 1: critical bit clear (RFC 8926 3.5),
+            # so no receiver may drop the packet for not knowing it.
+            opt = struct.pack("!HBB", 0x0102, 0x01, 1) + struct.pack("!I", 0xDEADBEEF)
             hdr = struct.pack("!BBHI", len(opt) // 4, 0, ETH_TEB, 7001 << 8) + opt
             return self._outer_udp4(d, 50000 + d * 31, 6081, hdr + inner_eth)
         if k == "gtpu":
