@@ -545,7 +545,7 @@ def udp_call(cap, rng, audio, call, t0, send, media=True):
     """The call's SIP as plain UDP datagrams through send(t, l3, fam, d,
     seg); RTP between the 200's ACK and the BYE.  Returns the end time."""
     t = t0
-    for i, (d, name, payload) in enumerate(call.msgs):
+    for d, name, payload in call.msgs:
         src, dst = call.hosts(d)
         sport, dport = call.ports(d)
         sid = cap.new_sid()
@@ -668,7 +668,7 @@ def build_tcp(seed, audio):
     ca.handshake(t)
     t += 2000
     off = {}
-    for i, (d, name, payload) in enumerate(call.msgs):
+    for i, (d, _, payload) in enumerate(call.msgs):
         off[i] = ca.queue(d, payload, call.call_id)
     s, e = off[0]                                   # INVITE over 3 segments
     c1, c2 = s + (e - s) // 3, s + 2 * (e - s) // 3
@@ -815,23 +815,16 @@ def build_frag(seed, audio):
         return t
 
     def frag_call(t, fam, n, how):
+        """A call whose INVITE (big SDP) goes in fragments sent `how`."""
         a, b = hosts_for(rng, fam, n)
         call = Call(rng, a, b, big_sdp=60)
-        first = True
-
-        def sip_send(tt, pkt, f, d, seg=None):
-            send(tt, pkt, f, d, seg)
-
-        for i, (d, name, payload) in enumerate(call.msgs):
+        invite = call.msgs[0][2]
+        t = frag_send(t, a, b, invite, how, call.call_id) + 30000
+        for d, name, payload in call.msgs[1:]:
             src, dst = call.hosts(d)
-            if first:
-                t = frag_send(t, src, dst, payload, how, call.call_id)
-                first = False
-                t += 30000
-                continue
             sid = cap.new_sid()
-            sip_send(t, ip_packet(src, dst, IPP_UDP, udp(src, dst, 5060, 5060, payload)),
-                     src.fam, d, (sid, 0, 1))
+            send(t, ip_packet(src, dst, IPP_UDP, udp(src, dst, 5060, 5060, payload)),
+                 src.fam, d, (sid, 0, 1))
             cap.message(payload, src, dst, 5060, 5060, IPP_UDP, call.call_id, (sid, 0, 1))
             if name == "ACK":
                 rtp_stream(cap, rng, audio, call, 0, t + 10000, send)
