@@ -658,7 +658,7 @@ def build_tcp(seed, audio):
                   "200 in 2 segments out of order, ACK retransmitted, BYE in 2 partly "
                   "overlapping segments) with RTP; a connection with a segment lost from the "
                   "capture (2 messages cut, later ones recovered at the next message start); "
-                  "a connection whose capture starts mid-message")
+                  "a connection whose capture starts mid-message; an OPTIONS over UDP 90 s later")
 
     # Connection A: the call.
     a, b = hosts_for(rng, 4)
@@ -743,6 +743,17 @@ def build_tcp(seed, audio):
     cc.send(t + 30000, 0, s1[0], s1[1])
     cc.send(t + 32000, 1, s2[0], s2[1])
     cc.close(t + 50000)
+
+    # 90 s later an OPTIONS over UDP: capture time passes any reassembly
+    # timeout a probe may use to give up on connection B's hole, so a probe
+    # that resynchronises on a timer rather than at once or at the end of the
+    # capture is judged on the same truth.
+    c, srv = hosts_for(rng, 4, 3)
+    cid, p = standalone(rng, c, srv, "OPTIONS", 0)
+    sid = cap.new_sid()
+    send = tunnel_sender(cap, Tunnel("plain", rng))
+    send(90000000, ip_packet(c, srv, IPP_UDP, udp(c, srv, 5060, 5060, p)), 4, 0, (sid, 0, 1))
+    cap.message(p, c, srv, 5060, 5060, IPP_UDP, cid, (sid, 0, 1))
     return cap
 
 
