@@ -85,15 +85,14 @@ void hp_ipfrag_cfg_defaults(struct hp_ipfrag_cfg *c)
 	c->pool_bytes = 0;
 }
 
-static struct frag *frags_of(const struct hp_ipfrag *t, struct dgram *d)
+static struct frag *frags_of(struct dgram *d)
 {
-	(void)t;
 	return (struct frag *)(d + 1);
 }
 
 static uint32_t *blocks_of(const struct hp_ipfrag *t, struct dgram *d)
 {
-	return (uint32_t *)(frags_of(t, d) + t->max_fragments);
+	return (uint32_t *)(frags_of(d) + t->max_fragments);
 }
 
 static uint8_t *block_data(const struct hp_ipfrag *t, uint32_t b)
@@ -220,15 +219,17 @@ uint32_t hp_ipfrag_expire(struct hp_ipfrag *t, uint64_t now_us)
 }
 
 /* Header sanity the caller's decoder should already guarantee; a fragment
- * that fails it is refused alone. */
+ * that fails it is refused alone. The header is copied into the output as
+ * is, so its own version and IHL must agree with what we were told. */
 static bool header_ok(const struct hp_ipfrag_in *f)
 {
 	if (f->version == 4)
-		return f->hdr_len >= IP4_MIN_HLEN && f->hdr_len <= IP4_MAX_HLEN;
+		return f->hdr_len >= IP4_MIN_HLEN && f->hdr_len <= IP4_MAX_HLEN &&
+		       f->hdr[0] == (0x40 | f->hdr_len / 4) && f->hdr_len % 4 == 0;
 	if (f->version == 6)
 		/* The Next Header byte is the fixed header's or the first byte
 		 * of an extension header. */
-		return f->hdr_len >= IP6_HLEN && f->nh_off < f->hdr_len &&
+		return f->hdr_len >= IP6_HLEN && f->hdr[0] >> 4 == 6 && f->nh_off < f->hdr_len &&
 		       (f->nh_off == 6 || f->nh_off >= IP6_HLEN);
 	return false;
 }
@@ -315,7 +316,7 @@ static uint32_t find_pos(const struct frag *fr, uint32_t n, uint32_t off)
  * where the rules say so). */
 static int place(struct hp_ipfrag *t, struct dgram *d, const struct hp_ipfrag_in *f)
 {
-	struct frag *fr = frags_of(t, d);
+	struct frag *fr = frags_of(d);
 	uint64_t fend = (uint64_t)f->offset + f->data_len;
 	uint32_t cap = size_cap(t, d->version);
 	uint32_t hlen = f->offset == 0 ? f->hdr_len : (d->flags & DG_HAS_FIRST) ? d->hdr_len : f->hdr_len;

@@ -12,15 +12,17 @@
  *
  * Rules, each failure its own reason and counter:
  *   - fragments may arrive in any order; an exact duplicate (same offset and
- *     length) is ignored (duplicate);
+ *     length, whatever its M flag once the end checks below pass) is ignored
+ *     and the first copy kept (duplicate);
  *   - any other overlap gives up the whole datagram (overlap): RFC 5722 for
  *     IPv6, and Linux has dropped overlapping IPv4 fragments since 4.19
  *     (2018); we report what the receiving host delivers;
  *   - a non-last fragment whose length is not a multiple of 8 octets (RFC 8200
  *     §4.5), an offset not a multiple of 8, or an empty non-last fragment, is
- *     discarded alone (bad_length); so is one whose header lengths make no
- *     sense (hdr_len below the fixed header, nh_off outside the header, a
- *     version other than 4 or 6);
+ *     discarded alone (bad_length); so is one whose header makes no sense
+ *     (hdr_len below the fixed header, an IPv4 IHL or a version nibble
+ *     disagreeing with hdr_len or version, nh_off outside the header, a
+ *     version other than 4 or 6), since the header is copied out as is;
  *   - a last fragment (M = 0) whose end differs from a known end, or data past
  *     a known end, gives up the datagram (bad_end);
  *   - data past the reassembled size limit (max_size, and what the 16-bit
@@ -61,9 +63,9 @@
  *   bytes     = sizeof(struct hp_ipfrag) + hp_flowtab_memory(max_datagrams,
  *               40-byte key, value) + HP_IPFRAG_BLOCK * blocks + 4 * blocks
  *               + max_size
- * Defaults: value = 32 + 256 + 512 + 260 = 1060 bytes, flowtab ~1.17 MB,
- * pool 4 MiB + 16 KiB of free list, 64 KiB output buffer: about 5.3 MB per
- * worker. Data is stored in fixed 1 KiB blocks at their datagram offset, so a
+ * Defaults: value = 32 + 256 + 512 + 260 = 1060 bytes, flowtab 1190720
+ * bytes, pool 4 MiB + 16 KiB of free list, 65575-byte output buffer:
+ * 5467151 bytes (5.2 MiB) per worker. Data is stored in fixed 1 KiB blocks at their datagram offset, so a
  * datagram costs blocks in proportion to its size, not to max_size. */
 #ifndef HP_IPFRAG_H
 #define HP_IPFRAG_H

@@ -697,6 +697,7 @@ Test(ipfrag, too_big_by_offset_zero_header)
 
 	make4(&dg_a, 1000, 10, 41);   /* 60-byte header */
 	cut(&dg_a, 968, 8, false, &p);
+	p.hdr[0] = 0x45;   /* the options are not copied into later fragments */
 	p.in.hdr_len = 20;
 	cr_assert_eq(add(t, &p.in, 1, &o), HP_R_IPFRAG_HELD, "20 + 976 fits");
 	cut(&dg_a, 0, 8, true, &p);
@@ -739,13 +740,18 @@ Test(ipfrag, bad_length)
 	p.in.hdr_len = 40;
 	p.in.version = 5;
 	cr_assert_eq(add(t, &p.in, 1, &o), HP_R_IPFRAG_BAD_LENGTH, "version");
+	p.in.version = 6;
+	p.hdr[0] = 0x45;
+	cr_assert_eq(add(t, &p.in, 1, &o), HP_R_IPFRAG_BAD_LENGTH, "an IPv4 header as IPv6");
 	make4(&dg_b, 1000, 0, 52);
 	cut(&dg_b, 0, 8, true, &p);
 	p.in.hdr_len = 16;
 	cr_assert_eq(add(t, &p.in, 1, &o), HP_R_IPFRAG_BAD_LENGTH, "IPv4 header below 20");
 	p.in.hdr_len = 64;
 	cr_assert_eq(add(t, &p.in, 1, &o), HP_R_IPFRAG_BAD_LENGTH, "IPv4 header above 60");
-	cr_assert_eq(hp_ipfrag_stats(t)->bad_length, 9);
+	p.in.hdr_len = 24;
+	cr_assert_eq(add(t, &p.in, 1, &o), HP_R_IPFRAG_BAD_LENGTH, "IHL 5 but 24 bytes of header");
+	cr_assert_eq(hp_ipfrag_stats(t)->bad_length, 11);
 	/* the datagram in reassembly was not harmed */
 	order[0] = 0;
 	for (unsigned i = 2; i < n; i++)
