@@ -14,6 +14,8 @@ Writes tests/fuzz/seeds/<harness>/<name>, replacing what was there:
   flowtab  operation programs (byte pairs) from a fixed PRNG
   media    scripts for fuzz_media (SIP call set-up with SDP, RTP/RTCP both ways,
        clock steps, BYE), written here from scratch
+  ipfrag   fragment records for fuzz_ipfrag (datagrams cut in order, reversed,
+       shuffled, with duplicates, overlaps, bad lengths, timeouts), from scratch
 One seed per distinct shape (protocol stack, method/status, payload type, ...)
 keeps the set small while covering every branch the captures reach.
 """
@@ -346,6 +348,69 @@ def media_seeds(seeds):
     seeds.add('media', 'bound_late_badcsum', media_script(late + [(2, 1)]), 8)
 
 
+def ipfrag_rec(off, length, v6=False, more=True, trunc=False, ident=0, alt=False, bad=False,
+               clock=0):
+    """One fuzz_ipfrag record: [flags][offset/8 hi][lo][len hi][lo][clock]."""
+    flags = (v6 << 0 | more << 1 | trunc << 2 | (ident & 7) << 3 | alt << 6 | bad << 7)
+    return struct.pack('!BHHB', flags, off // 8, length, clock)
+
+
+def ipfrag_cut(total, size, **kw):
+    """The records of one datagram of total data bytes in pieces of size."""
+    return [ipfrag_rec(off, min(size, total - off), more=off + size < total, **kw)
+            for off in range(0, total, size)]
+
+
+def ipfrag_seeds(seeds):
+    """fuzz_ipfrag reads a config byte (bit 0: small table) and 6-byte
+    fragment records; each seed is one shape the reassembler must handle."""
+    small, default = b'\x01', b'\x00'
+    r = random.Random(7)
+    add = lambda key, cfg, recs: seeds.add('ipfrag', key, cfg + b''.join(recs), 16)
+    add('small_v4_in_order', small, ipfrag_cut(1500, 512))
+    add('small_v6_hbh_reversed', small, ipfrag_cut(1500, 512, v6=True, ident=1)[::-1])
+    big = ipfrag_cut(59608, 1480)
+    r.shuffle(big)
+    add('v4_41_fragments_shuffled', default, big)
+    v6 = ipfrag_cut(12000, 1448, v6=True, ident=3)
+    r.shuffle(v6)
+    add('v6_hbh_shuffled', default, v6)
+    # the other next header on a non-first IPv6 fragment, the other protocol
+    # (another datagram) on IPv4
+    mix = ipfrag_cut(2000, 1024, v6=True, ident=2) + ipfrag_cut(2000, 1024, ident=2, alt=True)
+    mix[1] = ipfrag_rec(1024, 976, v6=True, more=False, ident=2, alt=True)
+    add('protocol_variants', default, mix)
+    dup = ipfrag_cut(1200, 256, ident=4)
+    add('duplicates', small, [dup[2], dup[2], dup[0], dup[4], dup[4], dup[1], dup[3]])
+    add('overlap_then_dropped', small,
+        [ipfrag_rec(64, 64, ident=5), ipfrag_rec(32, 64, ident=5)] + ipfrag_cut(512, 128, ident=5))
+    add('overlap_v6_last', default,
+        [ipfrag_rec(64, 64, v6=True), ipfrag_rec(96, 100, v6=True, more=False)])
+    # eight datagrams in a four-slot table with a two-block pool
+    inter = []
+    for ident in range(8):
+        inter += ipfrag_cut(1500, 768, v6=bool(ident & 2), ident=ident)
+    r.shuffle(inter)
+    add('table_and_pool_full', small, inter)
+    # held past the 30 s timeout, lazily and by hp_ipfrag_expire()
+    t = ipfrag_cut(3000, 1024, ident=6)
+    add('timeout', default, [t[0][:5] + b'\x7f', t[1][:5] + b'\xff', t[2], t[0], t[1]])
+    add('bad_lengths', small, [
+        ipfrag_rec(0, 100, ident=1), ipfrag_rec(0, 0, ident=1), ipfrag_rec(0, 8, bad=True),
+        ipfrag_rec(512, 256, more=False), ipfrag_rec(512, 128, more=False),
+        ipfrag_rec(1024, 256, ident=2, more=False), ipfrag_rec(2048, 8, ident=2),
+        ipfrag_rec(4096, 64, ident=3), ipfrag_rec(0, 512, trunc=True, ident=4),
+        ipfrag_rec(512, 512, ident=4)])
+    add('too_many', small, ipfrag_cut(1600, 160, v6=True, ident=7))
+    for n in range(3):
+        prog = [ipfrag_rec(8 * r.randrange(300), r.choice((0, 8, 64, 256, 512, 1000, 1480)),
+                           v6=r.random() < .5, more=r.random() < .8, trunc=r.random() < .05,
+                           ident=r.randrange(8), alt=r.random() < .1, bad=r.random() < .05,
+                           clock=r.randrange(256) if r.random() < .1 else r.randrange(4))
+                for _ in range(60)]
+        add('random%d' % n, bytes([n & 1]), prog)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--data', default=os.path.join(ROOT, 'tests', 'data'))
@@ -353,7 +418,7 @@ def main():
     ap.add_argument('--out', default=os.path.join(HERE, 'seeds'))
     a = ap.parse_args()
 
-    for h in ('net', 'sip', 'sdp', 'rtp', 'hep', 'flowtab', 'media'):
+    for h in ('net', 'sip', 'sdp', 'rtp', 'hep', 'flowtab', 'media', 'ipfrag'):
         shutil.rmtree(os.path.join(a.out, h), ignore_errors=True)
     seeds = Seeds(a.out)
     for name in sorted(os.listdir(a.data)):
@@ -366,6 +431,7 @@ def main():
             hep_seeds(seeds, os.path.join(a.corpus, name))
     flowtab_seeds(seeds)
     media_seeds(seeds)
+    ipfrag_seeds(seeds)
     total = 0
     for h, keys in sorted(seeds.seen.items()):
         d = os.path.join(a.out, h)
