@@ -153,13 +153,13 @@ static uint8_t start_state(uint8_t mode, bool at_start)
 }
 
 /* Bytes were lost before the next byte: where it is in the message stream is
- * unknown. A WebSocket stream has no marker to find a frame boundary by. */
+ * unknown. */
 static void lose_sync(struct hp_tcp_flow *f, struct hp_tcp_dir *dd)
 {
 	dd->skip = 0;
 	dd->resync_counts = true;
 	if (f->mode == HP_TCP_MODE_WS)
-		dd->state = dd->state == HP_TCP_ST_WS_HTTP ? HP_TCP_ST_WS_HTTP : HP_TCP_ST_WS_LOST;
+		dd->state = dd->state == HP_TCP_ST_WS_HTTP ? HP_TCP_ST_WS_HTTP : HP_TCP_ST_WS_HUNT;
 	else
 		dd->state = HP_TCP_ST_HUNT;
 }
@@ -598,6 +598,13 @@ static int verdict(const struct hp_tcp_ctx *c)
 	return HP_R_TCP_CONTROL;
 }
 
+/* seq is the SYN this direction's stream started after (a retransmission):
+ * stream offset 0 is the byte after it. */
+static bool is_own_syn(const struct hp_tcp_dir *dd, uint32_t seq)
+{
+	return !dd->seq_known || seq + 1 == dd->next_seq - (uint32_t)(dd->offset + dd->have);
+}
+
 int hp_tcp_segment(struct hp_tcp *t, const struct hp_tcp_seg *s, enum hp_tcp_mode new_mode,
 		   uint64_t now_us, hp_tcp_sink_fn sink, void *arg)
 {
@@ -605,18 +612,31 @@ int hp_tcp_segment(struct hp_tcp *t, const struct hp_tcp_seg *s, enum hp_tcp_mod
 	int d = make_key(s, &k);
 	uint32_t h = hp_flowtab_hash(&k, sizeof(k), t->seed);
 	struct hp_tcp_flow *f = hp_flowtab_lookup(t->tab, &k, h);
+	uint32_t old_msgs = 0;
 
+	if (f != NULL && (s->flags & (HP_TCP_SYN | HP_TCP_ACK | HP_TCP_RST)) == HP_TCP_SYN &&
+	    !is_own_syn(&f->d[d], s->seq)) {
+		/* A new SYN on a known address pair: the client port was
+		 * reused for a new connection (the old one ended unseen). */
+		struct hp_tcp_ctx old = { .t = t, .f = f, .key = hp_flowtab_key(t->tab, f), .sink = sink,
+					  .arg = arg };
+		close_flow(&old);
+		old_msgs = old.msgs;
+		f = NULL;
+	}
 	if (f == NULL) {
 		bool created;
+		/* Messages the old connection still completed count for this frame. */
 		if (new_mode == HP_TCP_MODE_NONE)
-			return HP_R_TCP_NOT_SIP;
-		/* A bare ACK, FIN or RST of an unknown connection starts nothing. */
+			return old_msgs ? HP_R_OK : HP_R_TCP_NOT_SIP;
+		/* A bare ACK, FIN or RST of an unknown connection starts nothing
+		 * (a port-reuse SYN is never bare). */
 		if (s->len == 0 && !(s->flags & HP_TCP_SYN))
 			return HP_R_TCP_CONTROL;
 		f = hp_flowtab_insert(t->tab, &k, h, now_us, &created);
 		if (f == NULL) {
 			t->st.flow_table_full++;
-			return HP_R_TCP_FLOW_TABLE_FULL;
+			return old_msgs ? HP_R_OK : HP_R_TCP_FLOW_TABLE_FULL;
 		}
 		init_flow(f, new_mode, s, d);
 		t->st.flows++;
@@ -626,7 +646,8 @@ int hp_tcp_segment(struct hp_tcp *t, const struct hp_tcp_seg *s, enum hp_tcp_mod
 		hp_flowtab_touch(t->tab, f, now_us);
 	}
 
-	struct hp_tcp_ctx c = { .t = t, .f = f, .key = hp_flowtab_key(t->tab, f), .sink = sink, .arg = arg };
+	struct hp_tcp_ctx c = { .t = t, .f = f, .key = hp_flowtab_key(t->tab, f), .sink = sink, .arg = arg,
+				.msgs = old_msgs };
 	struct hp_tcp_dir *dd = &f->d[d];
 	uint32_t seq = s->seq;
 

@@ -16,7 +16,7 @@ enum hp_tcp_state {
 	HP_TCP_ST_WS_HTTP,  /* WebSocket opening handshake (RFC 6455 §4) */
 	HP_TCP_ST_WS_FRAMES,
 	HP_TCP_ST_WS_SKIP,  /* inside a WebSocket frame too large for a buffer */
-	HP_TCP_ST_WS_LOST,  /* WebSocket framing lost: nothing more is readable */
+	HP_TCP_ST_WS_HUNT,  /* lost: looking for a data frame that starts with a SIP start line */
 };
 
 /* A byte range held out of order, relative to the direction's next_seq;
@@ -39,7 +39,6 @@ struct hp_tcp_dir {
 	bool fin;
 	bool resync_counts; /* the coming start line ends a resynchronisation */
 	bool ws_close;      /* sent a WebSocket Close frame */
-	bool ws_discard;    /* dropping the continuation frames of a lost message */
 };
 
 /* The flow table value; HP_TCP_FLOW_BYTES reserved, then 2 * max_ooo ranges. */

@@ -107,7 +107,7 @@ static void ws_process(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint32_t e
 	struct ws_frame f = { 0 };
 	uint32_t q = 0, total = 0, ndata = 0;
 	const uint8_t *single = NULL;
-	bool drop = dd->ws_discard, any_data = false;
+	bool drop = false, any_data = false;
 
 	while (q < end) {
 		/* The first pass read these headers whole. */
@@ -124,14 +124,13 @@ static void ws_process(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint32_t e
 			continue;
 		}
 		any_data = true;
-		/* A continuation without its first frame: mid-connection start. */
-		if (ndata++ == 0 && f.op == WS_CONT)
-			drop = true;
+		/* The continuations of a message dropped for its size, or
+		 * of one whose start was not captured, are dropped too. */
+		if (ndata++ == 0)
+			drop = f.op == WS_CONT;
 		if (drop) {
 			c->t->st.discarded_bytes += plen;
 			c->ev |= HP_TCP_EV_RESYNC;
-			if (f.fin)
-				dd->ws_discard = false;
 			continue;
 		}
 		if (ndata == 1 && f.fin && !f.masked) {
@@ -166,9 +165,10 @@ static uint32_t ws_message(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint32
 			c->ev |= HP_TCP_EV_WS_BAD;
 			hp_tcp_parse_error(c, d, p + pos, n - pos < 14 ? n - pos : 14, off + pos,
 					   HP_R_WS_MALFORMED, true);
-			t->st.discarded_bytes += n;
-			dd->state = HP_TCP_ST_WS_LOST;
-			return n;
+			t->st.discarded_bytes += pos + 1;
+			dd->state = HP_TCP_ST_WS_HUNT;
+			dd->resync_counts = true;
+			return pos + 1;
 		}
 		if (r == 0) {
 			if (n + 14 <= limit)
@@ -176,7 +176,7 @@ static uint32_t ws_message(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint32
 			t->st.buffer_full++;
 			t->st.discarded_bytes += n;
 			c->ev |= HP_TCP_EV_BUFFER_FULL;
-			dd->state = HP_TCP_ST_WS_LOST;
+			dd->state = HP_TCP_ST_WS_HUNT;
 			return n;
 		}
 		uint64_t end = pos + f.hl + f.plen;
@@ -188,11 +188,11 @@ static uint32_t ws_message(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint32
 			c->ev |= HP_TCP_EV_BUFFER_FULL;
 			dd->skip = end - have;
 			dd->state = dd->skip ? HP_TCP_ST_WS_SKIP : HP_TCP_ST_WS_FRAMES;
-			dd->ws_discard = f.op < WS_CLOSE && !f.fin;
 			return have;
 		}
 		if (end > n)
 			return 0;
+		uint32_t start = pos;
 		pos = (uint32_t)end;
 		if (f.op >= WS_CLOSE) {
 			if (!data_started)
@@ -200,12 +200,13 @@ static uint32_t ws_message(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint32
 			continue;
 		}
 		if (f.op != WS_CONT && data_started) {
-			/* §5.4: a new data frame before the last one finished. */
+			/* §5.4: a new data frame before the last one finished:
+			 * the unfinished message is dropped, the new one read. */
 			t->st.ws_malformed++;
 			c->ev |= HP_TCP_EV_WS_BAD;
-			hp_tcp_parse_error(c, d, p, pos < 14 ? pos : 14, off, HP_R_WS_MALFORMED, true);
-			t->st.discarded_bytes += pos;
-			return pos;
+			hp_tcp_parse_error(c, d, p, start < 14 ? start : 14, off, HP_R_WS_MALFORMED, true);
+			t->st.discarded_bytes += start;
+			return start;
 		}
 		data_started = true;
 		if (f.fin)
@@ -213,6 +214,40 @@ static uint32_t ws_message(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint32
 	}
 	ws_process(c, d, p, pos, off);
 	return pos;
+}
+
+/* Resynchronisation (after lost bytes, a malformed frame, or a capture that
+ * starts mid-connection): the offset of the first text or binary frame
+ * header whose payload begins with a SIP start line, *found true; else
+ * where the bytes worth keeping start (a candidate not yet whole) or n. */
+static uint32_t ws_hunt(struct hp_tcp *t, const uint8_t *p, uint32_t n, bool *found)
+{
+	uint64_t limit = t->cfg.buffer_size - 1;
+
+	*found = false;
+	for (uint32_t i = 0; i < n; i++) {
+		struct ws_frame f;
+		struct hp_sip_frame fr;
+		if ((p[i] & 0x7f) != WS_TEXT && (p[i] & 0x7f) != WS_BINARY)
+			continue;
+		int r = ws_header(p + i, n - i, &f);
+		if (r == 0)
+			return i;
+		/* A frame that could not be kept is no place to restart. */
+		if (r < 0 || f.hl + f.plen > limit)
+			continue;
+		uint32_t want = f.plen < HP_SIP_FRAME_MAX_LINE ? (uint32_t)f.plen : HP_SIP_FRAME_MAX_LINE;
+		if (n - i < f.hl + want)
+			return i;
+		for (uint32_t k = 0; k < want; k++)
+			t->scratch[k] = f.masked ? (uint8_t)(p[i + f.hl + k] ^ f.key[k & 3]) : p[i + f.hl + k];
+		/* line_len is set once a whole start line was recognised. */
+		if (hp_sip_frame(t->scratch, want, (size_t)want + 1, &fr) == HP_R_OK && fr.line_len > 0) {
+			*found = true;
+			return i;
+		}
+	}
+	return n;
 }
 
 uint32_t hp_tcp_ws_consume(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint32_t n, uint64_t off)
@@ -226,14 +261,15 @@ uint32_t hp_tcp_ws_consume(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint32
 		case HP_TCP_ST_WS_HTTP: {
 			int64_t h = http_head(p + i, n - i);
 			if (h < 0) {
-				dd->state = HP_TCP_ST_WS_FRAMES;
+				/* Captured after the handshake: find a frame. */
+				dd->state = HP_TCP_ST_WS_HUNT;
 			} else if (h == 0) {
 				if (n - i + 1 < t->cfg.buffer_size)
 					return i;
 				t->st.ws_malformed++;
 				t->st.discarded_bytes += n - i;
 				c->ev |= HP_TCP_EV_WS_BAD;
-				dd->state = HP_TCP_ST_WS_LOST;
+				dd->state = HP_TCP_ST_WS_HUNT;
 				return n;
 			} else {
 				t->st.ws_upgrades++;
@@ -253,10 +289,23 @@ uint32_t hp_tcp_ws_consume(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint32
 				dd->state = HP_TCP_ST_WS_FRAMES;
 			break;
 		}
-		case HP_TCP_ST_WS_LOST:
-			t->st.discarded_bytes += n - i;
-			c->ev |= HP_TCP_EV_WS_BAD;
-			return n;
+		case HP_TCP_ST_WS_HUNT: {
+			bool found;
+			uint32_t j = ws_hunt(t, p + i, n - i, &found);
+			if (j > 0) {
+				t->st.discarded_bytes += j;
+				c->ev |= HP_TCP_EV_RESYNC;
+				dd->resync_counts = true;
+			}
+			i += j;
+			if (!found)
+				return i;
+			if (dd->resync_counts)
+				t->st.resyncs++;
+			dd->resync_counts = false;
+			dd->state = HP_TCP_ST_WS_FRAMES;
+			break;
+		}
 		default: {
 			uint32_t r = ws_message(c, d, p + i, n - i, off + i);
 			if (r == 0)

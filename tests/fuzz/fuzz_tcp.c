@@ -153,8 +153,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			.payload = data + off,
 			.len = (uint32_t)len,
 		};
-		/* A connection that left the table starts its streams again at 0. */
-		if (!hp_tcp_is_tracked(t, &s))
+		/* A connection that left the table starts its streams again at
+		 * 0, and so may one a SYN replaces (port reuse). */
+		if (!hp_tcp_is_tracked(t, &s) || (s.flags & (HP_TCP_SYN | HP_TCP_ACK)) == HP_TCP_SYN)
 			c->next_off[0] = c->next_off[1] = 0;
 		uint32_t before = u.sips;
 		int rc = hp_tcp_segment(t, &s, (enum hp_tcp_mode)((h[0] >> 3) & 3), now, sink, &u);

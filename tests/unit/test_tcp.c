@@ -299,6 +299,70 @@ Test(tcp, out_of_order_held_until_the_gap_fills)
 	hp_tcp_destroy(t);
 }
 
+Test(tcp, overlapping_out_of_order_segments_merge)
+{
+	struct hp_tcp *t = mk(16, 4, 8192, 2);
+	struct conn c = conn4(2);
+	struct got g = { 0 };
+	char m[2048];
+	size_t n = sipmsg(m, sizeof(m), "merge", 600);
+
+	handshake(t, &c, HP_TCP_MODE_SIP);
+	/* [200,300) and [250,400) overlap; [100,220) joins both; with a limit
+	 * of 2 ranges, [450,500) still fits only because they merged. */
+	cr_assert_eq(send_at(t, &c, true, 200, HP_TCP_ACK, m + 200, 100, 1, HP_TCP_MODE_SIP, &g), HP_R_TCP_HELD);
+	cr_assert_eq(send_at(t, &c, true, 250, HP_TCP_ACK, m + 250, 150, 1, HP_TCP_MODE_SIP, &g), HP_R_TCP_HELD);
+	cr_assert_eq(send_at(t, &c, true, 100, HP_TCP_ACK, m + 100, 120, 1, HP_TCP_MODE_SIP, &g), HP_R_TCP_HELD);
+	cr_assert_eq(send_at(t, &c, true, 450, HP_TCP_ACK, m + 450, 50, 1, HP_TCP_MODE_SIP, &g), HP_R_TCP_HELD);
+	cr_assert_eq(hp_tcp_stats(t)->gaps, 0);
+	cr_assert_eq(send_at(t, &c, true, 400, HP_TCP_ACK, m + 400, 50, 1, HP_TCP_MODE_SIP, &g), HP_R_TCP_HELD);
+	cr_assert_eq(send_at(t, &c, true, 500, HP_TCP_ACK, m + 500, n - 500, 1, HP_TCP_MODE_SIP, &g),
+		     HP_R_TCP_HELD);
+	cr_assert_eq(g.n, 0);
+	cr_assert_eq(send_data(t, &c, true, m, 100, &g), HP_R_OK);
+	cr_assert_eq(g.n, 1);
+	expect_msg(&g, 0, m, n, 0);
+	cr_assert_eq(hp_tcp_stats(t)->gaps, 0);
+	cr_assert_eq(hp_tcp_buffers_used(t), 0);
+	got_free(&g);
+	hp_tcp_destroy(t);
+}
+
+Test(tcp, in_order_segment_larger_than_the_free_room)
+{
+	struct hp_tcp *t = mk(16, 4, 4096, 4);
+	struct conn c = conn4(2);
+	struct got g = { 0 };
+	static char m[16384];
+	size_t o[12], l[12], off = 0;
+
+	for (int i = 0; i < 12; i++) {
+		char id[8];
+		snprintf(id, sizeof(id), "r%d", i);
+		o[i] = off;
+		l[i] = sipmsg(m + off, sizeof(m) - off, id, 800);
+		off += l[i];
+	}
+	handshake(t, &c, HP_TCP_MODE_SIP);
+	/* 900 bytes of message 0 buffered, then 9000 bytes in one segment:
+	 * more than the 3196 bytes left in the buffer. */
+	cr_assert_eq(send_data(t, &c, true, m, 900, &g), HP_R_TCP_HELD);
+	cr_assert_eq(send_data(t, &c, true, m + 900, 9000, &g), HP_R_OK);
+	int whole = 0;
+	while (whole < 12 && o[whole] + l[whole] <= 9900)
+		whole++;
+	cr_assert_eq(g.n, whole);
+	for (int i = 0; i < whole; i++)
+		expect_msg(&g, i, m + o[i], l[i], o[i]);
+	cr_assert_eq(send_data(t, &c, true, m + 9900, off - 9900, &g), HP_R_OK);
+	cr_assert_eq(g.n, 12);
+	expect_msg(&g, 11, m + o[11], l[11], o[11]);
+	cr_assert_eq(hp_tcp_stats(t)->buffer_full, 0);
+	cr_assert_eq(hp_tcp_buffers_used(t), 0);
+	got_free(&g);
+	hp_tcp_destroy(t);
+}
+
 Test(tcp, out_of_order_limit_exceeded_counts_a_gap_and_resyncs)
 {
 	struct hp_tcp *t = mk(16, 4, 8192, 2);
@@ -462,6 +526,31 @@ Test(tcp, fin_both_ways_and_rst_free_the_flow)
 	cr_assert_eq(hp_tcp_segment(t, &s, HP_TCP_MODE_SIP, 1, sink, &g), HP_R_TCP_CONTROL);
 	cr_assert_eq(hp_tcp_flow_count(t), 0);
 	cr_assert_eq(g.n, 1);
+	got_free(&g);
+	hp_tcp_destroy(t);
+}
+
+Test(tcp, a_new_syn_on_a_known_pair_starts_a_new_connection)
+{
+	struct hp_tcp *t = mk(16, 4, 8192, 4);
+	struct conn c = conn4(2);
+	struct got g = { 0 };
+	char m[2048];
+	size_t n = sipmsg(m, sizeof(m), "reuse", 0);
+
+	handshake(t, &c, HP_TCP_MODE_SIP);
+	cr_assert_eq(send_data(t, &c, true, m, 30, &g), HP_R_TCP_HELD);
+	c.cseq = 555555;
+	c.sseq = 777777;
+	handshake(t, &c, HP_TCP_MODE_SIP);
+	cr_assert_eq(hp_tcp_stats(t)->flows, 2);
+	cr_assert_eq(hp_tcp_stats(t)->flows_closed, 1);
+	cr_assert_eq(send_data(t, &c, true, m, n, &g), HP_R_OK);
+	expect_msg(&g, 0, m, n, 0);
+	/* A retransmitted SYN is not a new connection. */
+	cr_assert_eq(send_at(t, &c, true, -(int32_t)n - 1, HP_TCP_SYN, NULL, 0, 1, HP_TCP_MODE_SIP, &g),
+		     HP_R_TCP_CONTROL);
+	cr_assert_eq(hp_tcp_stats(t)->flows, 2);
 	got_free(&g);
 	hp_tcp_destroy(t);
 }
@@ -711,23 +800,90 @@ Test(tcp, websocket_masked_fragmented_and_long_lengths)
 	hp_tcp_destroy(t);
 }
 
-Test(tcp, websocket_bad_frame_is_counted)
+Test(tcp, websocket_bad_frame_is_reported_and_the_stream_resyncs)
 {
 	struct hp_tcp *t = mk(16, 4, 8192, 4);
 	struct conn c = conn4(2);
 	struct got g = { 0 };
-	static const uint8_t bad[] = { 0xf1, 0x05, 'a', 'b', 'c', 'd', 'e' };
+	static const uint8_t key[4] = { 1, 2, 3, 4 };
+	static uint8_t f[4096];
+	char m[2048];
+	size_t n = sipmsg(m, sizeof(m), "bad", 0), k;
 
 	handshake(t, &c, HP_TCP_MODE_WS);
-	cr_assert_eq(send_ws(t, &c, true, ws_req, strlen(ws_req), &g), HP_R_WS_CONTROL);
-	/* Reserved bits set without an extension (RFC 6455 §5.2). */
-	cr_assert_eq(send_ws(t, &c, true, bad, sizeof(bad), &g), HP_R_WS_MALFORMED);
+	/* The handshake in two pieces. */
+	cr_assert_eq(send_ws(t, &c, true, ws_req, 20, &g), HP_R_TCP_HELD);
+	cr_assert_eq(send_ws(t, &c, true, ws_req + 20, strlen(ws_req) - 20, &g), HP_R_WS_CONTROL);
+	cr_assert_eq(hp_tcp_stats(t)->ws_upgrades, 1);
+	/* Reserved bits set without an extension (RFC 6455 §5.2), then a good frame. */
+	f[0] = 0xf1;
+	f[1] = 0x05;
+	memcpy(f + 2, "abcde", 5);
+	k = 7 + wsframe(f + 7, 0x81, key, m, n, 16);
+	cr_assert_eq(send_ws(t, &c, true, f, k, &g), HP_R_OK);
 	cr_assert_eq(hp_tcp_stats(t)->ws_malformed, 1);
-	cr_assert_eq(g.n, 1);
+	cr_assert_eq(g.n, 2);
+	cr_assert_eq(g.r[0].kind, HP_TCP_REC_PARSE_ERROR);
 	cr_assert_eq(g.r[0].reason, HP_R_WS_MALFORMED);
-	/* The direction reads nothing more. */
-	cr_assert_eq(send_ws(t, &c, true, bad, sizeof(bad), &g), HP_R_WS_MALFORMED);
-	cr_assert_eq(hp_tcp_stats(t)->ws_malformed, 1);
+	cr_assert_eq(g.r[0].stream_offset, strlen(ws_req));
+	expect_msg(&g, 1, m, n, strlen(ws_req) + 7);
+	cr_assert_eq(hp_tcp_stats(t)->resyncs, 1);
+	cr_assert_eq(hp_tcp_stats(t)->discarded_bytes, 7);
+	/* §5.4: a new data frame inside a fragmented message drops the
+	 * unfinished one; the new one is read. */
+	k = wsframe(f, 0x01, key, "INVITE", 6, 7);
+	k += wsframe(f + k, 0x81, key, m, n, 16);
+	cr_assert_eq(send_ws(t, &c, true, f, k, &g), HP_R_OK);
+	cr_assert_eq(g.n, 4);
+	cr_assert_eq(g.r[2].reason, HP_R_WS_MALFORMED);
+	expect_msg(&g, 3, m, n, g.r[2].stream_offset + 12);
+	cr_assert_eq(hp_tcp_stats(t)->ws_malformed, 2);
+	got_free(&g);
+	hp_tcp_destroy(t);
+}
+
+Test(tcp, websocket_mid_connection_gap_and_oversized_message)
+{
+	struct hp_tcp *t = mk(16, 4, 4096, 4);
+	struct conn c = conn4(2);
+	struct got g = { 0 };
+	static const uint8_t key[4] = { 9, 8, 7, 6 };
+	static uint8_t f[16384];
+	static char big[6000];
+	char m[2048];
+	size_t n = sipmsg(m, sizeof(m), "mid", 0), k1, k2;
+
+	/* No handshake seen: the capture starts 9 bytes into a frame. */
+	k1 = wsframe(f, 0x81, key, m, n, 16);
+	k2 = wsframe(f + k1, 0x81, key, m, n, 16);
+	cr_assert_eq(send_ws(t, &c, true, f + 9, k1 + k2 - 9, &g), HP_R_OK);
+	cr_assert_eq(g.n, 1);
+	expect_msg(&g, 0, m, n, k1 - 9);
+	cr_assert_eq(hp_tcp_stats(t)->resyncs, 1);
+	/* Lost bytes: 100 bytes ahead of the next expected one. */
+	cr_assert_eq(send_at(t, &c, true, 100, HP_TCP_ACK, f, k1, 1, HP_TCP_MODE_WS, &g), HP_R_TCP_HELD);
+	cr_assert_eq(send_at(t, &c, true, (int32_t)(100 + k1 + 5000), HP_TCP_ACK, f, k1, 1,
+			     HP_TCP_MODE_WS, &g), HP_R_OK, "beyond the buffer: the gap is given up");
+	cr_assert_eq(g.n, 3);
+	expect_msg(&g, 1, m, n, k1 + k2 - 9 + 100);
+	expect_msg(&g, 2, m, n, k1 + k2 - 9 + 100 + k1 + 5000);
+	cr_assert_eq(hp_tcp_stats(t)->gaps, 2);
+	c.cseq += (uint32_t)(100 + k1 + 5000 + k1);
+
+	/* A 5000-byte fragment (over the 4096-byte buffer) and its
+	 * continuation are skipped; the next message is read. */
+	memset(big, 'y', sizeof(big));
+	k1 = wsframe(f, 0x02, key, big, 5000, 16);
+	k1 += wsframe(f + k1, 0x80, key, big, 10, 7);
+	k2 = wsframe(f + k1, 0x82, key, m, n, 16);
+	uint64_t before = hp_tcp_stats(t)->buffer_full;
+	cr_assert_eq(send_ws(t, &c, true, f, 3000, &g), HP_R_TCP_BUFFER_FULL);
+	cr_assert_eq(send_ws(t, &c, true, f + 3000, k1 + k2 - 3000, &g), HP_R_OK);
+	cr_assert_eq(g.n, 4);
+	cr_assert_eq(g.r[3].len, n);
+	cr_assert_eq(memcmp(g.copy[3], m, n), 0);
+	cr_assert_eq(hp_tcp_stats(t)->buffer_full, before + 1);
+	cr_assert_eq(hp_tcp_buffers_used(t), 0);
 	got_free(&g);
 	hp_tcp_destroy(t);
 }
