@@ -605,6 +605,25 @@ static bool is_own_syn(const struct hp_tcp_dir *dd, uint32_t seq)
 	return !dd->seq_known || seq + 1 == dd->next_seq - (uint32_t)(dd->offset + dd->have);
 }
 
+/* Sequence number bookkeeping before the payload; returns the sequence
+ * number of the payload's first byte. */
+static uint32_t start_dir(struct hp_tcp_flow *f, int d, const struct hp_tcp_seg *s)
+{
+	struct hp_tcp_dir *dd = &f->d[d];
+	bool syn = s->flags & HP_TCP_SYN;
+	/* The SYN takes one sequence number; data follows it. */
+	uint32_t seq = syn ? s->seq + 1 : s->seq;
+
+	if (syn)
+		f->client = (uint8_t)((s->flags & HP_TCP_ACK) ? !d : d);
+	if (!dd->seq_known) {
+		dd->next_seq = seq;
+		dd->seq_known = true;
+		dd->state = start_state(f->mode, syn);
+	}
+	return seq;
+}
+
 int hp_tcp_segment(struct hp_tcp *t, const struct hp_tcp_seg *s, enum hp_tcp_mode new_mode,
 		   uint64_t now_us, hp_tcp_sink_fn sink, void *arg)
 {
@@ -649,27 +668,12 @@ int hp_tcp_segment(struct hp_tcp *t, const struct hp_tcp_seg *s, enum hp_tcp_mod
 	struct hp_tcp_ctx c = { .t = t, .f = f, .key = hp_flowtab_key(t->tab, f), .sink = sink, .arg = arg,
 				.msgs = old_msgs };
 	struct hp_tcp_dir *dd = &f->d[d];
-	uint32_t seq = s->seq;
 
 	if (s->flags & HP_TCP_RST) {
 		close_flow(&c);
 		return verdict(&c);
 	}
-	if (s->flags & HP_TCP_SYN) {
-		/* The SYN takes one sequence number; data follows it. */
-		seq++;
-		if (!dd->seq_known) {
-			dd->next_seq = seq;
-			dd->seq_known = true;
-			dd->state = start_state(f->mode, true);
-		}
-		f->client = (uint8_t)((s->flags & HP_TCP_ACK) ? !d : d);
-	}
-	if (!dd->seq_known) {
-		dd->next_seq = seq;
-		dd->seq_known = true;
-		dd->state = start_state(f->mode, false);
-	}
+	uint32_t seq = start_dir(f, d, s);
 	if (f->mode == HP_TCP_MODE_TLS) {
 		t->st.tls_bytes += s->len;
 		if (s->len > 0)

@@ -12,7 +12,23 @@
  * and only inside the buffer) until the hole fills. A hole that cannot wait
  * (limits, FIN, RST, idle expiry) is counted as a gap; the stream then
  * resynchronises on the next line that is a SIP start line, as it does when
- * the probe starts in the middle of a connection.
+ * the probe starts in the middle of a connection. An unparseable message is
+ * reported as a parse error record and the stream resynchronises the same
+ * way. CRLF keep-alives between messages (RFC 5626 §3.5.1) are skipped.
+ *
+ * WebSocket (HP_TCP_MODE_WS, RFC 6455, RFC 7118): the HTTP Upgrade request
+ * and its 101 response are skipped; then each WebSocket message (a text or
+ * binary frame and its continuations, with control frames allowed between
+ * them, §5.4) is one SIP message (RFC 7118 §5). A single unmasked frame is
+ * reported in place; masked or fragmented payloads are unmasked into one
+ * scratch buffer. A record's stream_offset is that of the message's first
+ * frame header. Lost bytes resynchronise on a text or binary frame whose
+ * payload begins with a SIP start line. A Close from both sides frees the
+ * connection; ping and pong are counted as frames.
+ *
+ * TLS (HP_TCP_MODE_TLS, or a SIP connection whose first bytes are a TLS
+ * record header): nothing is readable; flows and payload bytes are counted
+ * so that the blind spot shows.
  *
  * Memory, all allocated by hp_tcp_create() (hp_tcp_memory() returns it):
  *   flow value  V = HP_TCP_FLOW_BYTES + 2 * 8 * max_ooo_segments
