@@ -58,6 +58,40 @@ enum hp_sip_kind hp_sip_classify(const uint8_t *p, size_t len);
 /* Parse one SIP message at p. Returns HP_R_OK or an HP_R_SIP_* reason. */
 int hp_sip_parse(const uint8_t *p, size_t len, struct hp_sip_msg *out);
 
+/* Stream framing (lib/sip/frame.c): where one SIP message ends on a byte
+ * stream (TCP, WebSocket, TLS plaintext). RFC 3261 §18.3: on a stream the
+ * message length is Content-Length (compact "l", §7.3.3; §20.14), header
+ * names are case-insensitive and a value may be folded over lines (§7.3.1).
+ * A missing Content-Length counts as 0 (no body): §18.3 makes it mandatory on
+ * streams, and 0 is the only length that does not swallow the next message. */
+struct hp_sip_frame {
+	bool complete;         /* the empty line ending the headers is in the input */
+	bool has_content_length;
+	uint32_t line_len;     /* start line without CRLF (0 until the line ends) */
+	uint32_t header_len;   /* start line, headers and the empty line */
+	uint32_t body_len;     /* Content-Length, 0 when absent */
+	uint32_t msg_len;      /* header_len + body_len: where the next message starts */
+};
+
+/* Start lines and header lines longer than this are not SIP a probe reads. */
+#define HP_SIP_FRAME_MAX_LINE 2048u
+
+/* p is the first byte of a message (the caller has skipped CRLF keep-alives).
+ * Returns HP_R_OK with out->complete false when more bytes are needed (what
+ * is there can still begin a SIP message), HP_R_OK with out->complete true
+ * when the header section is in p..len (the body need not be), or
+ * HP_R_SIP_STREAM_BAD_START_LINE, HP_R_SIP_STREAM_BAD_CONTENT_LENGTH (not
+ * digits, over 2^32 - 1, or two different values),
+ * HP_R_SIP_STREAM_HEADER_TOO_LONG (no empty line within max_header bytes). */
+int hp_sip_frame(const uint8_t *p, size_t len, size_t max_header, struct hp_sip_frame *out);
+
+/* Resynchronisation after lost bytes: the offset of the first line start in
+ * p..len (offset 0 counts as one) where a SIP start line begins, with *found
+ * true. Otherwise *found is false and the offset is where the bytes worth
+ * keeping start: the last, unterminated line if it can still become a start
+ * line, else len. */
+size_t hp_sip_frame_sync(const uint8_t *p, size_t len, bool *found);
+
 /* Content detector: a Hyperscan block-mode database compiled once at start-up
  * (a SIP request line "METHOD uri SIP/2.0" or a status line "SIP/2.0 NNN "),
  * and a scratch space per worker. Create/destroy are cold-path (they allocate);

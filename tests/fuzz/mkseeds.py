@@ -16,6 +16,8 @@ Writes tests/fuzz/seeds/<harness>/<name>, replacing what was there:
        clock steps, BYE), written here from scratch
   ipfrag   fragment records for fuzz_ipfrag (datagrams cut in order, reversed,
        shuffled, with duplicates, overlaps, bad lengths, timeouts), from scratch
+  tcp      segment sequences for fuzz_tcp (SIP over TCP in order, split, out of
+       order, WebSocket, TLS, table full, idle), written here from scratch
 One seed per distinct shape (protocol stack, method/status, payload type, ...)
 keeps the set small while covering every branch the captures reach.
 """
@@ -410,6 +412,76 @@ def ipfrag_seeds(seeds):
                 for _ in range(60)]
         add('random%d' % n, bytes([n & 1]), prog)
 
+def tcp_rec(d, conn, mode, step, flags, delta, payload=b''):
+    """One fuzz_tcp segment: [ctl][flags][seq delta][len][payload]."""
+    ctl = d | conn << 1 | mode << 3 | step << 5
+    return bytes((ctl, flags, (delta >> 8) & 0xff, delta & 0xff,
+                  len(payload) >> 8, len(payload) & 0xff)) + payload
+
+
+def ws_frame(b0, payload, key=None):
+    n = len(payload)
+    if n < 126:
+        hdr = bytes((b0, (0x80 if key else 0) | n))
+    elif n < 65536:
+        hdr = bytes((b0, (0x80 if key else 0) | 126)) + struct.pack('!H', n)
+    else:
+        hdr = bytes((b0, (0x80 if key else 0) | 127)) + struct.pack('!Q', n)
+    if key:
+        return hdr + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+    return hdr + payload
+
+
+def tcp_seeds(seeds):
+    """fuzz_tcp: flags FIN 1, SYN 2, RST 4, ACK 16; modes SIP 1, WS 2, TLS 3."""
+    SYN, ACK, FIN, RST, SA = 2, 16, 1, 4, 18
+    m1 = sip_msg('INVITE sip:bob@example.com SIP/2.0', 'tcp1', 1, 'a',
+                 sdp=sdp_for('10.0.0.2', 4000))
+    m2 = sip_msg('SIP/2.0 200 OK', 'tcp1', 1, 'a', 'b')
+    m3 = sip_msg('BYE sip:bob@example.com SIP/2.0', 'tcp1', 2, 'a', 'b')
+    hs = tcp_rec(0, 0, 1, 0, SYN, 0) + tcp_rec(1, 0, 1, 0, SA, 0)
+    inorder = (hs + tcp_rec(0, 0, 1, 1, ACK, 0, m1 + m3) + tcp_rec(1, 0, 1, 1, ACK, 0, m2[:30]) +
+               tcp_rec(1, 0, 1, 1, ACK, 0, m2[30:80]) + tcp_rec(1, 0, 1, 1, ACK, 0, m2[80:]) +
+               tcp_rec(0, 0, 1, 1, ACK, 0, b'\r\n\r\n') + tcp_rec(1, 0, 1, 1, ACK, 0, b'\r\n') +
+               tcp_rec(0, 0, 1, 1, FIN | ACK, 0) + tcp_rec(1, 0, 1, 1, FIN | ACK, 0))
+    seeds.add('tcp', 'inorder', inorder, 16)
+    a, b = len(m1), len(m3)
+    ooo = (hs + tcp_rec(0, 0, 1, 1, ACK, a, m3) + tcp_rec(0, 0, 1, 1, ACK, -(a + b), m1[:100]) +
+           tcp_rec(0, 0, 1, 1, ACK, -50, m1[50:]) + tcp_rec(0, 0, 1, 1, ACK, -(a + 20), m1[:a]) +
+           tcp_rec(0, 0, 1, 1, ACK, 300, m3) + tcp_rec(0, 0, 1, 1, ACK, 300, m3) +
+           tcp_rec(0, 0, 1, 1, ACK, 300, m3) + tcp_rec(0, 0, 1, 1, RST, 0))
+    seeds.add('tcp', 'out_of_order', ooo, 16)
+    mid = (tcp_rec(0, 1, 1, 0, ACK, 0, m1[60:] + m3) +
+           tcp_rec(0, 1, 1, 1, ACK, 0, b'HTTP/1.1 200 OK\r\n\r\n' + m3) +
+           tcp_rec(0, 1, 1, 1, ACK, 0, b'SIP/2.0 200 OK\r\nl: 1\r\nl: 2\r\n\r\nab' + m2) +
+           tcp_rec(0, 1, 1, 4, ACK, 0, m2[:40]) + tcp_rec(0, 1, 1, 0, ACK, 0, m2[40:]))
+    seeds.add('tcp', 'midstream_errors_idle', mid, 16)
+    key = b'\x37\xfa\x21\x3d'
+    req = (b'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+           b'Sec-WebSocket-Protocol: sip\r\nSec-WebSocket-Version: 13\r\n\r\n')
+    resp = b'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n'
+    frag = (ws_frame(0x01, m1[:70], key) + ws_frame(0x89, b'hi', key) +
+            ws_frame(0x80, m1[70:], key))
+    ws = (tcp_rec(0, 2, 2, 0, SYN, 0) + tcp_rec(1, 2, 2, 0, SA, 0) + tcp_rec(0, 2, 2, 1, ACK, 0, req) +
+          tcp_rec(1, 2, 2, 1, ACK, 0, resp) + tcp_rec(0, 2, 2, 1, ACK, 0, ws_frame(0x81, m1, key)) +
+          tcp_rec(0, 2, 2, 1, ACK, 0, frag[:90]) + tcp_rec(0, 2, 2, 1, ACK, 0, frag[90:]) +
+          tcp_rec(1, 2, 2, 1, ACK, 0, ws_frame(0x82, m2)) +
+          tcp_rec(1, 2, 2, 1, ACK, 0, ws_frame(0x8a, b'hi')) +
+          tcp_rec(0, 2, 2, 1, ACK, 0, ws_frame(0x88, b'\x03\xe8', key)) +
+          tcp_rec(1, 2, 2, 1, ACK, 0, ws_frame(0x88, b'\x03\xe8')))
+    seeds.add('tcp', 'websocket', ws, 16)
+    hello = b'\x16\x03\x01\x00\x2e\x01\x00\x00\x2a\x03\x03' + bytes(range(40))
+    tls = (tcp_rec(0, 3, 1, 0, SYN, 0) + tcp_rec(0, 3, 1, 0, ACK, 0, hello) +
+           tcp_rec(1, 3, 1, 0, ACK, 0, hello) + tcp_rec(0, 1, 3, 0, ACK, 0, hello) +
+           tcp_rec(0, 0, 1, 0, ACK, 0, m1) + tcp_rec(0, 2, 1, 0, ACK, 0, m1[:20]) +
+           tcp_rec(0, 3, 1, 0, FIN, 0) + tcp_rec(1, 3, 1, 0, FIN, 0))
+    seeds.add('tcp', 'tls_table_full', tls, 16)
+    big = sip_msg('MESSAGE sip:bob@example.com SIP/2.0', 'big', 1, 'a')
+    big = big.replace(b'Content-Length: 0', b'Content-Length: 5000') + b'x' * 5000
+    large = hs + b''.join(tcp_rec(0, 0, 1, 1, ACK, 0, big[i:i + 1400]) for i in range(0, len(big), 1400))
+    large += tcp_rec(0, 0, 1, 1, ACK, 0, m3)
+    seeds.add('tcp', 'larger_than_a_buffer', large, 16)
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -418,7 +490,7 @@ def main():
     ap.add_argument('--out', default=os.path.join(HERE, 'seeds'))
     a = ap.parse_args()
 
-    for h in ('net', 'sip', 'sdp', 'rtp', 'hep', 'flowtab', 'media', 'ipfrag'):
+    for h in ('net', 'sip', 'sdp', 'rtp', 'hep', 'flowtab', 'media', 'ipfrag', 'tcp'):
         shutil.rmtree(os.path.join(a.out, h), ignore_errors=True)
     seeds = Seeds(a.out)
     for name in sorted(os.listdir(a.data)):
@@ -432,6 +504,7 @@ def main():
     flowtab_seeds(seeds)
     media_seeds(seeds)
     ipfrag_seeds(seeds)
+    tcp_seeds(seeds)
     total = 0
     for h, keys in sorted(seeds.seen.items()):
         d = os.path.join(a.out, h)

@@ -812,3 +812,110 @@ Test(sip_detect, two_scratches_share_one_database)
 	cr_assert_not(hp_sip_detect(det, s2, stun_binding, sizeof(stun_binding)));
 	hp_sip_scratch_destroy(s2);
 }
+
+/* ---- stream framer (lib/sip/frame.c) ---- */
+
+static int frame_str(const char *s, size_t max, struct hp_sip_frame *f)
+{
+	return hp_sip_frame((const uint8_t *)s, strlen(s), max, f);
+}
+
+Test(sip_frame, invite_with_body)
+{
+	struct hp_sip_frame f;
+	size_t len = sizeof(invite_msg) - 1;
+
+	cr_assert_eq(hp_sip_frame((const uint8_t *)invite_msg, len, 65536, &f), HP_R_OK);
+	cr_assert(f.complete);
+	cr_assert(f.has_content_length);
+	cr_assert_eq(f.body_len, 229);
+	cr_assert_eq(f.msg_len, len);
+	cr_assert_eq(f.header_len, len - 229);
+	cr_assert_eq(f.line_len, strlen("INVITE sip:francisco@bestel.com:55060 SIP/2.0"));
+	/* The body need not be there: the header alone gives the length. */
+	cr_assert_eq(hp_sip_frame((const uint8_t *)invite_msg, f.header_len, 65536, &f), HP_R_OK);
+	cr_assert(f.complete);
+	cr_assert_eq(f.msg_len, len);
+}
+
+Test(sip_frame, compact_case_folded_and_spaced_names)
+{
+	struct hp_sip_frame f;
+
+	cr_assert_eq(frame_str("SIP/2.0 200 OK\r\nl: 7\r\n\r\n", 4096, &f), HP_R_OK);
+	cr_assert_eq(f.body_len, 7);
+	cr_assert_eq(frame_str("SIP/2.0 200 OK\r\nL:7\r\n\r\n", 4096, &f), HP_R_OK);
+	cr_assert_eq(f.body_len, 7);
+	cr_assert_eq(frame_str("BYE sip:a@b SIP/2.0\r\nCONTENT-length \t: 12 \r\n\r\n", 4096, &f), HP_R_OK);
+	cr_assert_eq(f.body_len, 12);
+	/* §7.3.1 folding: the value on the continuation line. */
+	cr_assert_eq(frame_str("BYE sip:a@b SIP/2.0\r\nContent-Length:\r\n   42\r\nVia: x\r\n\r\n", 4096, &f),
+		     HP_R_OK);
+	cr_assert_eq(f.body_len, 42);
+	/* Other headers that merely start like it do not count. */
+	cr_assert_eq(frame_str("BYE sip:a@b SIP/2.0\r\nContent-Lengthy: 9\r\nLx: 3\r\n\r\n", 4096, &f), HP_R_OK);
+	cr_assert_not(f.has_content_length);
+	cr_assert_eq(f.body_len, 0);
+	/* A bare LF ends lines too. */
+	cr_assert_eq(frame_str("OPTIONS sip:a@b SIP/2.0\nl: 2\n\n", 4096, &f), HP_R_OK);
+	cr_assert_eq(f.header_len, strlen("OPTIONS sip:a@b SIP/2.0\nl: 2\n\n"));
+	cr_assert_eq(f.msg_len, f.header_len + 2);
+}
+
+Test(sip_frame, incomplete_needs_more)
+{
+	struct hp_sip_frame f;
+	const char *prefixes[] = { "", "I", "INVITE sip:a@b SIP/2.", "SIP/2.0 180 Ringing\r",
+				   "SIP/2.0 180 Ringing\r\nVia: x\r\nContent-Len" };
+
+	for (size_t i = 0; i < HP_ARRAY_LEN(prefixes); i++) {
+		cr_assert_eq(frame_str(prefixes[i], 4096, &f), HP_R_OK, "'%s'", prefixes[i]);
+		cr_assert_not(f.complete, "'%s'", prefixes[i]);
+	}
+}
+
+Test(sip_frame, malformed)
+{
+	struct hp_sip_frame f;
+
+	/* Not a SIP start line, complete or already impossible. */
+	cr_assert_eq(frame_str("HTTP/1.1 200 OK\r\n\r\n", 4096, &f), HP_R_SIP_STREAM_BAD_START_LINE);
+	cr_assert_eq(frame_str("\x16\x03\x01\x02", 4096, &f), HP_R_SIP_STREAM_BAD_START_LINE);
+	cr_assert_eq(frame_str("Via: SIP/2.0/TCP x", 4096, &f), HP_R_SIP_STREAM_BAD_START_LINE);
+	cr_assert_eq(frame_str("\r\nINVITE sip:a@b SIP/2.0\r\n", 4096, &f), HP_R_SIP_STREAM_BAD_START_LINE);
+	/* Content-Length: conflicting, not digits, empty, over 32 bits. */
+	cr_assert_eq(frame_str("SIP/2.0 200 OK\r\nl: 7\r\nContent-Length: 8\r\n\r\n", 4096, &f),
+		     HP_R_SIP_STREAM_BAD_CONTENT_LENGTH);
+	cr_assert_eq(frame_str("SIP/2.0 200 OK\r\nl: 7\r\nContent-Length: 7\r\n\r\n", 4096, &f), HP_R_OK);
+	cr_assert_eq(frame_str("SIP/2.0 200 OK\r\nl: 7a\r\n\r\n", 4096, &f), HP_R_SIP_STREAM_BAD_CONTENT_LENGTH);
+	cr_assert_eq(frame_str("SIP/2.0 200 OK\r\nl: 7 1\r\n\r\n", 4096, &f), HP_R_SIP_STREAM_BAD_CONTENT_LENGTH);
+	cr_assert_eq(frame_str("SIP/2.0 200 OK\r\nl:\r\n\r\n", 4096, &f), HP_R_SIP_STREAM_BAD_CONTENT_LENGTH);
+	cr_assert_eq(frame_str("SIP/2.0 200 OK\r\nl: 4294967296\r\n\r\n", 4096, &f),
+		     HP_R_SIP_STREAM_BAD_CONTENT_LENGTH);
+	cr_assert_eq(frame_str("SIP/2.0 200 OK\r\nl: 4294967290\r\n\r\n", 4096, &f),
+		     HP_R_SIP_STREAM_BAD_CONTENT_LENGTH, "header + body over 32 bits");
+	/* No empty line within the limit. */
+	cr_assert_eq(frame_str("SIP/2.0 200 OK\r\nVia: 1234567890\r\n", 20, &f),
+		     HP_R_SIP_STREAM_HEADER_TOO_LONG);
+	cr_assert_eq(frame_str("SIP/2.0 200 OK\r\nVia: 1234567890\r\n", 4096, &f), HP_R_OK);
+	cr_assert_not(f.complete);
+}
+
+Test(sip_frame, sync_finds_a_start_line_at_a_line_start)
+{
+	const char *s = "e=x\r\nbody SIP/2.0 200 OK\r\nSIP/2.0 200 OK\r\nVia: x\r\n";
+	bool found;
+
+	cr_assert_eq(hp_sip_frame_sync((const uint8_t *)s, strlen(s), &found), strlen("e=x\r\nbody SIP/2.0 200 OK\r\n"));
+	cr_assert(found);
+	cr_assert_eq(hp_sip_frame_sync((const uint8_t *)"ACK sip:x@y SIP/2.0\r\n", 21, &found), 0);
+	cr_assert(found);
+	/* An unterminated line that may become a start line is kept... */
+	s = "a=sendrecv\r\nINVITE sip:a@b SI";
+	cr_assert_eq(hp_sip_frame_sync((const uint8_t *)s, strlen(s), &found), strlen("a=sendrecv\r\n"));
+	cr_assert_not(found);
+	/* ... binary is not. */
+	s = "a=sendrecv\r\n\x01\x02\x03";
+	cr_assert_eq(hp_sip_frame_sync((const uint8_t *)s, strlen(s), &found), strlen(s));
+	cr_assert_not(found);
+}
