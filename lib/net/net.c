@@ -80,10 +80,12 @@ static int decode_udp(struct hp_net_dec *d)
 	o->payload_truncated = o->l4_cap < o->udp_len;
 	/* The tunnels are told apart by destination port alone (RFC 7348 §5,
 	 * RFC 8926 §3.3, TS 29.281 §4.4.2.3): one compare per port on the RTP
-	 * path, and only a match leaves it. */
+	 * path, and only a match leaves it (port 0, "off", is sorted out
+	 * there). */
+	const struct hp_net_opts *t = d->opts;
 	uint16_t dp = o->dst_port;
 
-	if (HP_UNLIKELY(dp == d->vxlan_port || dp == d->geneve_port || dp == d->gtpu_port) && dp != 0)
+	if (HP_UNLIKELY(dp == t->vxlan_port || dp == t->geneve_port || dp == t->gtpu_port))
 		return hp_net_dec_udp_tunnel(d, dp, o->payload, o->payload_len);
 	return HP_R_OK;
 }
@@ -143,9 +145,10 @@ static int decode_l4(struct hp_net_dec *d)
 {
 	struct hp_pkt *o = d->o;
 
-	switch (o->l4_proto) {
-	case PROTO_UDP:
+	/* RTP is UDP: first, before the switch's compare tree. */
+	if (HP_LIKELY(o->l4_proto == PROTO_UDP))
 		return decode_udp(d);
+	switch (o->l4_proto) {
 	case PROTO_TCP:
 		return decode_tcp(o);
 	case PROTO_SCTP:
@@ -397,15 +400,6 @@ int hp_net_dec_eth(struct hp_net_dec *d, const uint8_t *p, size_t len)
 	return hp_net_dec_ethertype(d, p + ETH_HLEN, len - ETH_HLEN, hp_get_be16(p + 12));
 }
 
-static void dec_init(struct hp_net_dec *d, const struct hp_net_opts *o, struct hp_pkt *out)
-{
-	d->o = out;
-	d->vxlan_port = o->vxlan_port;
-	d->geneve_port = o->geneve_port;
-	d->gtpu_port = o->gtpu_port;
-	d->max_depth = o->max_depth < HP_NET_MAX_LAYERS ? o->max_depth : HP_NET_MAX_LAYERS;
-}
-
 static const struct hp_net_opts default_opts = {
 	.vxlan_port = HP_NET_VXLAN_PORT,
 	.geneve_port = HP_NET_GENEVE_PORT,
@@ -416,10 +410,9 @@ static const struct hp_net_opts default_opts = {
 int hp_net_decode_opts(const uint8_t *p, size_t len, int linktype, const struct hp_net_opts *opts,
 		       struct hp_pkt *out)
 {
-	struct hp_net_dec d;
+	struct hp_net_dec d = { .o = out, .opts = opts };
 
-	memset(out, 0, sizeof(*out));
-	dec_init(&d, opts, out);
+	memset(out, 0, offsetof(struct hp_pkt, layers));
 	switch (linktype) {
 	case HP_LINK_ETHERNET:
 		return hp_net_dec_eth(&d, p, len);
@@ -451,11 +444,11 @@ int hp_net_decode(const uint8_t *p, size_t len, int linktype, struct hp_pkt *out
 int hp_net_decode_ip_opts(const uint8_t *p, size_t len, const struct hp_net_opts *opts,
 			  struct hp_pkt *out)
 {
-	struct hp_net_dec d;
+	struct hp_net_dec d = { .o = out, .opts = opts };
 	size_t keep = offsetof(struct hp_pkt, ip_version);
 
-	memset((uint8_t *)out + keep, 0, sizeof(*out) - keep);
-	dec_init(&d, opts, out);
+	memset((uint8_t *)out + keep, 0, offsetof(struct hp_pkt, layers) - keep);
+	memset(&out->frag, 0, sizeof(out->frag));
 	return hp_net_dec_ip_nibble(&d, p, len, HP_R_LINK_TRUNCATED, HP_R_NOT_IP);
 }
 

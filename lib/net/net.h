@@ -97,7 +97,6 @@ struct hp_pkt {
 	uint8_t tunnel_depth;      /* IP tunnels crossed (outer IP headers) */
 	uint8_t layer_count;       /* entries in layers[] */
 	uint32_t tunnel_id;        /* of the innermost tunnel: GRE key, VXLAN/Geneve VNI, GTP-U TEID; else 0 */
-	uint8_t layers[HP_NET_MAX_LAYERS]; /* enum hp_net_layer, outermost first */
 
 	/* network layer (hp_net_decode_ip resets from here on) */
 	uint8_t ip_version;        /* 4 or 6 */
@@ -126,6 +125,10 @@ struct hp_pkt {
 	uint32_t payload_len;
 	bool payload_truncated;
 
+	/* Not cleared per frame, so that the RTP path does not pay for them:
+	 * layers[] is valid up to layer_count, frag only when decode returned
+	 * HP_R_IP4_FRAGMENT or HP_R_IP6_FRAGMENT. */
+	uint8_t layers[HP_NET_MAX_LAYERS]; /* enum hp_net_layer, outermost first */
 	struct hp_pkt_frag frag;
 };
 

@@ -22,21 +22,25 @@
 
 #define ETH_HLEN 14
 
-/* One decode: the options it runs with and where the result goes. */
+/* One decode: where the result goes and the options it runs with (read in
+ * place: setting up a decode costs two stores on the RTP path). */
 struct hp_net_dec {
 	struct hp_pkt *o;
-	uint16_t vxlan_port;
-	uint16_t geneve_port;
-	uint16_t gtpu_port;
-	uint8_t max_depth;
+	const struct hp_net_opts *opts;
 };
+
+/* The depth limit, never more than layers[] holds. */
+static inline unsigned hp_net_max_depth(const struct hp_net_dec *d)
+{
+	return d->opts->max_depth < HP_NET_MAX_LAYERS ? d->opts->max_depth : HP_NET_MAX_LAYERS;
+}
 
 /* Records one layer crossed; too_deep is returned past the depth limit. */
 static inline int hp_net_push(struct hp_net_dec *d, enum hp_net_layer kind, int too_deep)
 {
 	struct hp_pkt *o = d->o;
 
-	if (o->layer_count >= d->max_depth)
+	if (o->layer_count >= hp_net_max_depth(d))
 		return too_deep;
 	o->layers[o->layer_count++] = (uint8_t)kind;
 	return HP_R_OK;

@@ -15,19 +15,19 @@
 int hp_net_enter_tunnel(struct hp_net_dec *d, enum hp_net_layer kind)
 {
 	struct hp_pkt *o = d->o;
-	int r = hp_net_push(d, o->ip_version == 4 ? HP_NET_L_IP4 : HP_NET_L_IP6, HP_R_TUNNEL_TOO_DEEP);
 
-	if (r != HP_R_OK)
-		return r;
-	r = hp_net_push(d, kind, HP_R_TUNNEL_TOO_DEEP);
-	if (r != HP_R_OK)
-		return r;
+	/* Both entries or neither: an outer IP is recorded only with the
+	 * tunnel it leads into, so the record always counts tunnel_depth. */
+	if (o->layer_count + 2u > hp_net_max_depth(d))
+		return HP_R_TUNNEL_TOO_DEEP;
+	o->layers[o->layer_count++] = o->ip_version == 4 ? HP_NET_L_IP4 : HP_NET_L_IP6;
+	o->layers[o->layer_count++] = (uint8_t)kind;
 	o->tunnel_depth++;
 	o->tunnel_id = 0;
 	/* The outer transport header (GRE's IP payload, the tunnel's UDP) is
 	 * not the packet's: only the innermost one may be reported. */
 	memset((uint8_t *)o + offsetof(struct hp_pkt, l4), 0,
-	       offsetof(struct hp_pkt, frag) - offsetof(struct hp_pkt, l4));
+	       offsetof(struct hp_pkt, layers) - offsetof(struct hp_pkt, l4));
 	return HP_R_OK;
 }
 
@@ -334,8 +334,13 @@ static int dec_gtpu(struct hp_net_dec *d, const uint8_t *p, size_t len)
 
 int hp_net_dec_udp_tunnel(struct hp_net_dec *d, uint16_t port, const uint8_t *p, size_t len)
 {
-	enum hp_net_layer kind = port == d->vxlan_port ? HP_NET_L_VXLAN :
-				 port == d->geneve_port ? HP_NET_L_GENEVE : HP_NET_L_GTPU;
+	const struct hp_net_opts *t = d->opts;
+
+	/* A port set to 0 is off; UDP port 0 is not a tunnel. */
+	if (port == 0)
+		return HP_R_OK;
+	enum hp_net_layer kind = port == t->vxlan_port ? HP_NET_L_VXLAN :
+				 port == t->geneve_port ? HP_NET_L_GENEVE : HP_NET_L_GTPU;
 	int r = hp_net_enter_tunnel(d, kind);
 
 	if (r != HP_R_OK)
