@@ -1492,6 +1492,12 @@ Test(net, tunnel_depth_limit)
 	cr_assert_eq(k.tunnel_depth, 9);
 	assert_inner4(&k, f.b + 180);
 
+	/* an outer IP header is recorded only with its tunnel */
+	o.max_depth = 17;
+	cr_assert_eq(hp_net_decode_opts(f.b, f.len, HP_LINK_IPV4, &o, &k), HP_R_TUNNEL_TOO_DEEP);
+	cr_assert_eq(k.layer_count, 16);
+	cr_assert_eq(k.tunnel_depth, 8);
+
 	/* a larger limit than the record holds is capped at HP_NET_MAX_LAYERS */
 	o.max_depth = 255;
 	f = nested4(HP_NET_MAX_LAYERS / 2);
