@@ -5,7 +5,8 @@
     tests/fuzz/mkseeds.py [--data DIR] [--corpus DIR] [--out DIR]
 
 Writes tests/fuzz/seeds/<harness>/<name>, replacing what was there:
-  net  whole link-layer frames (fuzz_net decodes each input as every link type)
+  net  whole link-layer frames (fuzz_net decodes each input as every link type),
+       plus tunnel frames written here (VXLAN, Geneve, GTP-U, MPLS, ERSPAN, ...)
   sip  SIP messages carried in UDP/TCP payloads
   sdp  SDP bodies of those SIP messages
   rtp  RTP and RTCP UDP payloads
@@ -34,9 +35,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 # Shapes tests/data lacks: Linux cooked capture, IPv4/IPv6 fragments, SIP over
-# TCP and IP-in-IP, compound RTCP, RFC 4733 telephone-events.
+# TCP and IP-in-IP, compound RTCP, RFC 4733 telephone-events, GRE (Ethernet
+# bridging; PPTP's PPP), three stacked VLAN tags.
 CORPUS_EXTRA = ('sip_ipv6_fragmented_sll.pcap', 'gen_sipp_ipv4_fragmented_pcma.pcap',
-                'sip_tcp_in_ipip.pcap', 'rtcp_compound_sll.pcap', 'rtp_pcmu_rfc2833_sll.pcap')
+                'sip_tcp_in_ipip.pcap', 'rtcp_compound_sll.pcap', 'rtp_pcmu_rfc2833_sll.pcap',
+                'sip_erspan_gre.pcapng', 'sip_vlan_gre_ppp_1pkt.pcapng', 'vlan_qinqinq_http.pcap')
 
 LINK_ETHERNET, LINK_RAW, LINK_RAW101, LINK_SLL, LINK_IPV4, LINK_IPV6, LINK_SLL2 = 1, 12, 101, 113, 228, 229, 276
 
@@ -249,6 +252,53 @@ def hep_seeds(seeds, path):
     # the harness reads back-to-back messages as from a TCP stream
     if len(msgs) >= 3:
         seeds.add('hep', 'stream3_' + os.path.basename(path).split('.')[0], b''.join(msgs[:3]), 14)
+
+
+def tunnel_seeds(seeds):
+    """One Ethernet frame per encapsulation lib/net decodes, around UDP/SIP
+    (RFC 5737 / 3849 addresses); the captures have only GRE and IP-in-IP."""
+    sip = b'OPTIONS sip:a SIP/2.0\r\n'
+
+    def eth(t):
+        return b'\x00\x0c\x29\xf8\x0d\x44\x00\x0c\x29\x3a\xa6\x0f' + struct.pack('!H', t)
+
+    def vlan(vid, t):
+        return struct.pack('!HH', vid, t)
+
+    def ip4(proto, body, frag=0):
+        return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(body), 1, frag, 64, proto, 0,
+                           bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])) + body
+
+    def ip6(nh, body):
+        return (struct.pack('!IHBB', 0x60000000, len(body), nh, 64) +
+                bytes.fromhex('20010db8' + '00' * 11 + '01') + bytes.fromhex('20010db8' + '00' * 11 + '02') + body)
+
+    def udp(dport, body):
+        return struct.pack('!HHHH', 5060, dport, 8 + len(body), 0) + body
+
+    u4 = ip4(17, udp(5060, sip))
+    u6 = ip6(17, udp(5060, sip))
+    frames = {
+        'vxlan_vlan': eth(0x0800) + ip4(17, udp(4789, struct.pack('!II', 0x08000000, 0x12345600) +
+                                                 eth(0x8100) + vlan(200, 0x86dd) + u6)),
+        'geneve_opt': eth(0x0800) + ip4(17, udp(6081, struct.pack('!BBHI', 2, 0, 0x0800, 0xabcdef00) +
+                                                 struct.pack('!HBBI', 0x0102, 0x80, 1, 0) + u4)),
+        'gtpu_ext': eth(0x0800) + ip4(17, udp(2152, struct.pack('!BBHIHBB', 0x34, 255, 8 + len(u4), 7, 0, 0, 0x85) +
+                                               bytes([1, 0x10, 9, 0]) + u4)),
+        'gtpu_echo': eth(0x0800) + ip4(17, udp(2152, struct.pack('!BBHIHBB', 0x32, 1, 4, 0, 1, 0, 0))),
+        'mpls_ip6': eth(0x8847) + struct.pack('!II', 16 << 12 | 64, 2 << 12 | 0x100 | 64) + u6,
+        'pppoe_ip6': eth(0x8864) + struct.pack('!BBHHH', 0x11, 0, 1, 2 + len(u6), 0x0057) + u6,
+        'gre_key_seq': eth(0x0800) + ip4(47, struct.pack('!HHII', 0x3000, 0x0800, 1, 2) + u4),
+        'erspan2': eth(0x0800) + ip4(47, struct.pack('!HHI', 0x1000, 0x88be, 1) +
+                                     struct.pack('!HHI', 0x1000, 0x155, 0) + eth(0x0800) + u4),
+        'erspan3': eth(0x0800) + ip4(47, struct.pack('!HHI', 0x1000, 0x22eb, 1) +
+                                     struct.pack('!HHIHBB', 0x2000, 7, 0, 0, 0, 1) + bytes(8) + eth(0x0800) + u4),
+        '6in4': eth(0x0800) + ip4(41, u6),
+        '6in6': eth(0x86dd) + ip6(41, u6),
+        'frag_in_gre': eth(0x0800) + ip4(47, struct.pack('!HH', 0, 0x0800) + ip4(17, udp(5060, sip), 0x2000)),
+    }
+    for name, frame in sorted(frames.items()):
+        seeds.add('net', 'tun_' + name, frame, 80)
 
 
 def flowtab_seeds(seeds):
@@ -501,6 +551,7 @@ def main():
     for name in sorted(os.listdir(a.corpus)):
         if name.startswith('hep3_') and name.endswith(('.pcap', '.pcapng')):
             hep_seeds(seeds, os.path.join(a.corpus, name))
+    tunnel_seeds(seeds)
     flowtab_seeds(seeds)
     media_seeds(seeds)
     ipfrag_seeds(seeds)
