@@ -172,8 +172,13 @@ int hp_sctp_verify(const uint8_t *sctp, size_t len)
 		return HP_SCTP_CSUM_OK;
 	if (field == 0)
 		return HP_SCTP_CSUM_ZERO;
+	/* A mismatch means something only if the chunks, each padded to 4 bytes
+	 * (RFC 9260 §3.2), end exactly at len; otherwise the capture may have
+	 * cut the packet. A packet must have a chunk (RFC 9260 §3). */
 	size_t off = HP_SCTP_COMMON_HDR;
 
+	if (off == len)
+		return HP_SCTP_CSUM_TRUNCATED;
 	while (off < len) {
 		if (len - off < 4)
 			return HP_SCTP_CSUM_TRUNCATED;
@@ -181,11 +186,9 @@ int hp_sctp_verify(const uint8_t *sctp, size_t len)
 
 		if (clen < 4)
 			return HP_SCTP_CSUM_BAD;
-		if (clen > len - off)
-			return HP_SCTP_CSUM_TRUNCATED;
 		off += ((size_t)clen + 3) & ~(size_t)3;
 	}
-	return HP_SCTP_CSUM_BAD;
+	return off == len ? HP_SCTP_CSUM_BAD : HP_SCTP_CSUM_TRUNCATED;
 }
 
 void hp_sctp_cfg_defaults(struct hp_sctp_cfg *c)
@@ -510,14 +513,15 @@ held:
 /* RFC 9260 §3.3.1 DATA and RFC 8260 §2.1 I-DATA into one shape. */
 static bool data_parse(const uint8_t *c, uint16_t clen, struct data_chunk *d)
 {
+	/* a DATA chunk without user data is a protocol violation (RFC 9260
+	 * §3.3.1); so is an I-DATA one (RFC 8260 §2.1) */
+	if (clen <= (c[0] == CHUNK_DATA ? DATA_HDR : IDATA_HDR))
+		return false;
 	memset(d, 0, sizeof(*d));
 	d->flags = c[1];
 	d->tsn = hp_get_be32(c + 4);
 	d->stream = hp_get_be16(c + 8);
 	if (c[0] == CHUNK_DATA) {
-		/* a DATA chunk without user data is a protocol violation (§3.3.1) */
-		if (clen <= DATA_HDR)
-			return false;
 		d->ssn = hp_get_be16(c + 10);
 		d->ppid = hp_get_be32(c + 12);
 		d->seq = d->tsn;
@@ -525,8 +529,6 @@ static bool data_parse(const uint8_t *c, uint16_t clen, struct data_chunk *d)
 		d->len = clen - DATA_HDR;
 		return true;
 	}
-	if (clen <= IDATA_HDR)
-		return false;
 	d->idata = 1;
 	d->mid = hp_get_be32(c + 12);
 	/* the first fragment carries the PPID here, every later one its FSN;

@@ -36,9 +36,10 @@ uint32_t hp_sctp_crc32c_sw(const uint8_t *p, size_t len);
 /* Checksum verdict of the SCTP packet at sctp (its common header), len bytes:
  * the CRC32c of the packet with the checksum field taken as zero, compared
  * with that field (RFC 9260 §6.8). OK when they match; else ZERO when the
- * field is 0; else TRUNCATED when len is below the common header or the last
- * chunk's length runs past len (the capture cut the packet, so a mismatch
- * says nothing); else BAD. Returns an enum hp_sctp_csum. */
+ * field is 0; else TRUNCATED when len is below the common header, no chunk
+ * follows it, or the last chunk with its padding runs past len (the capture
+ * cut the packet, so a mismatch says nothing); else BAD. Returns an enum
+ * hp_sctp_csum. */
 int hp_sctp_verify(const uint8_t *sctp, size_t len);
 
 struct hp_sctp_cfg {
@@ -126,10 +127,12 @@ size_t hp_sctp_memory(const struct hp_sctp *t);
  * verification tag. Calls sink once per complete user message, in chunk
  * order. Returns for THIS frame's accounting: HP_R_OK when at least one
  * message was delivered to sink; else the first that applies of
- * HP_R_SCTP_TRUNCATED, HP_R_SCTP_MALFORMED (the walk stopped there: earlier
- * chunks were still handled), HP_R_SCTP_TABLE_FULL, HP_R_SCTP_TOO_BIG,
+ * HP_R_SCTP_TRUNCATED (a chunk runs past len: the walk stops there),
+ * HP_R_SCTP_MALFORMED (a chunk length below 4 stops the walk; a DATA chunk
+ * without user data is skipped), HP_R_SCTP_TABLE_FULL, HP_R_SCTP_TOO_BIG,
  * HP_R_SCTP_HELD (a fragment kept), HP_R_SCTP_DUPLICATE, HP_R_SCTP_CONTROL
- * (only control chunks). */
+ * (only control chunks). Chunks before the one that stopped the walk are
+ * handled as usual. */
 int hp_sctp_packet(struct hp_sctp *t, uint8_t version, const uint8_t *src, const uint8_t *dst,
 		   const uint8_t *sctp, size_t len, uint64_t now_us,
 		   void (*sink)(void *arg, const struct hp_sctp_msg *m), void *arg);
