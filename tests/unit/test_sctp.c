@@ -913,6 +913,13 @@ Test(sctp, assoc_table_full_still_delivers)
 	cr_assert_eq(feed(t, &k, 1, &g), HP_R_OK, "no window: delivered again");
 	cr_assert_eq(hp_sctp_stats(t)->assoc_full, 2);
 	cr_assert_eq(piece(t, 1, F_BE, 0, "a", 1, &g), HP_R_SCTP_DUPLICATE);
+	/* once the first direction has been idle for assoc_idle_us, the other
+	 * takes its place and is checked */
+	uint64_t later = 2 + 300 * 1000000ull;
+
+	cr_assert_eq(feed(t, &k, later, &g), HP_R_OK);
+	cr_assert_eq(feed(t, &k, later, &g), HP_R_SCTP_DUPLICATE);
+	cr_assert_eq(hp_sctp_stats(t)->assoc_full, 2);
 	hp_sctp_destroy(t);
 }
 
