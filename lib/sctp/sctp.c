@@ -335,11 +335,6 @@ static void deliver(struct pkt *k, const struct hp_sctp_msg *m)
 	k->sink(k->arg, m);
 }
 
-static struct piece *reasm_pieces(struct reasm *r)
-{
-	return r->pc;
-}
-
 static uint8_t *reasm_data(const struct hp_sctp *t, struct reasm *r)
 {
 	return (uint8_t *)r->pc + (size_t)t->cfg.max_pieces * sizeof(struct piece);
@@ -358,12 +353,12 @@ static bool adjacent(const struct piece *a, const struct piece *b)
 	       (a->flags & FLAG_U) == (b->flags & FLAG_U) && a->ssn == b->ssn;
 }
 
-/* Deliver pieces lo..hi (a whole message) from the scratch buffer, then drop
- * them; the entry goes when nothing else is left in it. */
+/* Deliver pieces lo..hi (a whole message), copied in order into the scratch
+ * buffer, then drop them; the entry goes when nothing else is left in it. */
 static void reasm_complete(struct pkt *k, struct reasm *r, uint32_t lo, uint32_t hi)
 {
 	struct hp_sctp *t = k->t;
-	struct piece *pc = reasm_pieces(r);
+	struct piece *pc = r->pc;
 	uint8_t *data = reasm_data(t, r);
 	uint32_t len = 0;
 
@@ -371,11 +366,10 @@ static void reasm_complete(struct pkt *k, struct reasm *r, uint32_t lo, uint32_t
 		memcpy(t->scratch + len, data + pc[i].off, pc[i].len);
 		len += pc[i].len;
 	}
-	struct hp_sctp_msg m = { .p = t->scratch, .len = len, .stream = 0, .ppid = pc[lo].ppid,
-				 .tsn = pc[lo].tsn };
 	const struct reasm_key *rk = hp_flowtab_key(t->reasm, r);
+	struct hp_sctp_msg m = { .p = t->scratch, .len = len, .stream = rk->stream,
+				 .ppid = pc[lo].ppid, .tsn = pc[lo].tsn };
 
-	m.stream = rk->stream;
 	t->st.reassembled++;
 	deliver(k, &m);
 	if (k->win != NULL)
@@ -466,7 +460,7 @@ static void reasm_add(struct pkt *k, const struct data_chunk *d)
 		}
 		r->discarding = 0;
 	}
-	struct piece *pc = reasm_pieces(r);
+	struct piece *pc = r->pc;
 	uint32_t pos = r->n;
 
 	/* sorted in serial-number order, so a message may span TSN wrap-around */

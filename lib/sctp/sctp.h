@@ -99,9 +99,10 @@ const char *hp_sctp_kind_label(int kind);
 /* The enum hp_sctp_kind of a chunk type other than DATA/I-DATA. */
 int hp_sctp_kind_of(uint8_t chunk_type);
 
-/* Counted per chunk (data_chunks, control_chunks, duplicates, held,
- * table_full, too_big, pieces_cap), per message (messages, reassembled,
- * timeout) or per packet (malformed, truncated). */
+/* Counted per chunk (data_chunks, control_chunks, duplicates,
+ * fragments_held, table_full, too_big, pieces_cap), per message (messages,
+ * reassembled, timeout, assoc_full), and per bad chunk or packet (malformed,
+ * truncated). A malformed DATA chunk is not in data_chunks. */
 struct hp_sctp_stats {
 	uint64_t data_chunks, control_chunks, messages, fragments_held, reassembled, duplicates,
 		table_full, too_big, timeout, malformed;
