@@ -22,6 +22,7 @@
 #include "ctl.h"
 #include "hep_tx.h"
 #include "port.h"
+#include "stream.h"
 #include "worker.h"
 
 #define MBUF_COUNT 16383
@@ -116,6 +117,8 @@ static struct hp_worker *worker_create(const struct hp_config *cfg, unsigned idx
 	w->media = hp_media_create(&mcfg, &w->ctr, hp_worker_media_sink, w);
 	if (w->media == NULL)
 		fail("cannot allocate the stream and dialog tables (each worker has its own): lower --max-streams/--max-dialogs");
+	if (hp_stream_create(w, (uint32_t)(mcfg.hash_seed >> 32)) != 0)
+		fail("cannot allocate the reassembly tables (each worker has its own): lower --max-tcp-flows/--max-ip-datagrams");
 	w->hep_pool = pool;
 	w->hep_large_pool = large_pool;
 	w->port_id = port_id;
@@ -271,6 +274,7 @@ int main(int argc, char **argv)
 		hp_sip_scratch_destroy(workers[i]->sip_scratch);
 		hp_hep_gz_destroy(workers[i]->gz);
 		hp_media_destroy(workers[i]->media);
+		hp_stream_destroy(workers[i]);
 		rte_ring_free(workers[i]->ring);
 		rte_free(workers[i]);
 	}

@@ -16,6 +16,7 @@
 #include "common/json.h"
 #include "csum/csum.h"
 #include "net/net.h"
+#include "stream.h"
 
 /* Media timers run on capture time, checked this often. */
 #define TICK_US 10000
@@ -139,7 +140,6 @@ static int send_checksum_event(struct hp_worker *w, const struct hp_pkt *pkt, ui
 			       const struct hp_sip_msg *sip, int verdict)
 {
 	struct hp_json j;
-	struct hp_hep_msg m;
 	int fam = pkt->ip_version;
 
 	hp_json_init(&j, w->json, sizeof(w->json));
@@ -162,13 +162,7 @@ static int send_checksum_event(struct hp_worker *w, const struct hp_pkt *pkt, ui
 	size_t n = hp_json_finish(&j);
 	if (n == 0)
 		return HP_R_HEP_ENCODE;
-
-	hep_from_pkt(w, pkt, ts_us, &m);
-	m.proto_type = HP_HEP_PROTO_LOG;
-	m.correlation_id = sip->call_id;
-	m.payload = (const uint8_t *)w->json;
-	m.payload_len = (uint32_t)n;
-	return hep_send(w, &m);
+	return hp_worker_send_log(w, pkt, ts_us, sip->call_id, n);
 }
 
 void hp_worker_media_sink(void *arg, const struct hp_media_record *rec)
@@ -198,21 +192,15 @@ void hp_worker_media_sink(void *arg, const struct hp_media_record *rec)
 		hp_ctr_inc(&w->ctr, HP_CTR_HEP_DROPPED);
 }
 
-static void handle_sip(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t ts_us, int verdict)
+int hp_worker_sip_deliver(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t ts_us, int verdict,
+			  int *kind)
 {
 	struct hp_sip_msg sip;
 	struct hp_hep_msg m;
 	int r = hp_sip_parse(pkt->payload, pkt->payload_len, &sip);
 
-	if (r != HP_R_OK) {
-		/* Without TCP reassembly, a message cut at a segment boundary is
-		 * not malformed SIP: say what it is. */
-		if (pkt->l4_proto == IPPROTO_TCP &&
-		    (r == HP_R_SIP_HEADER_TRUNCATED || r == HP_R_SIP_BAD_CONTENT_LENGTH))
-			r = HP_R_TCP_NOT_SIP;
-		hp_ctr_drop(&w->ctr, r);
-		return;
-	}
+	if (r != HP_R_OK)
+		return r;
 	count_sip(w, &sip);
 	bool discarded = pkt->l4_proto == IPPROTO_UDP &&
 			 (verdict == HP_CSUM_BAD || verdict == HP_CSUM_ZERO_IPV6);
@@ -221,23 +209,40 @@ static void handle_sip(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t t
 	if (!discarded)
 		hp_media_on_sip(w->media, pkt, &sip, ts_us);
 	if (discarded && !w->cfg->forward_bad_checksum) {
-		r = send_checksum_event(w, pkt, ts_us, &sip, verdict);
-		if (r != HP_R_OK)
-			hp_ctr_drop(&w->ctr, r);
-		else
-			hp_ctr_inc(&w->ctr, HP_CTR_DELIVERED_BASE + HP_DELIVERED_SIP_EVENT);
-		return;
+		*kind = HP_DELIVERED_SIP_EVENT;
+		return send_checksum_event(w, pkt, ts_us, &sip, verdict);
 	}
 	hep_from_pkt(w, pkt, ts_us, &m);
 	m.proto_type = HP_HEP_PROTO_SIP;
 	m.correlation_id = sip.call_id;
 	m.payload = pkt->payload;
 	m.payload_len = pkt->payload_len;
-	r = hep_send(w, &m);
+	*kind = HP_DELIVERED_SIP;
+	return hep_send(w, &m);
+}
+
+int hp_worker_send_log(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t ts_us,
+		       struct hp_str correlation, size_t json_len)
+{
+	struct hp_hep_msg m;
+
+	hep_from_pkt(w, pkt, ts_us, &m);
+	m.proto_type = HP_HEP_PROTO_LOG;
+	m.correlation_id = correlation;
+	m.payload = (const uint8_t *)w->json;
+	m.payload_len = (uint32_t)json_len;
+	return hep_send(w, &m);
+}
+
+static void handle_sip(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t ts_us, int verdict)
+{
+	int kind = HP_DELIVERED_SIP;
+	int r = hp_worker_sip_deliver(w, pkt, ts_us, verdict, &kind);
+
 	if (r != HP_R_OK)
 		hp_ctr_drop(&w->ctr, r);
 	else
-		hp_ctr_inc(&w->ctr, HP_CTR_DELIVERED_BASE + HP_DELIVERED_SIP);
+		hp_ctr_inc(&w->ctr, HP_CTR_DELIVERED_BASE + kind);
 }
 
 static bool on_sip_port(const struct hp_worker *w, const struct hp_pkt *pkt)
@@ -272,8 +277,8 @@ static void handle_media(struct hp_worker *w, const struct hp_pkt *pkt,
 
 /* SIP on a configured port is classified by its first line; elsewhere the
  * Hyperscan detector decides. */
-static void handle_l4_payload(struct hp_worker *w, const struct hp_pkt *pkt,
-			      const struct hp_media_prep *prep, uint64_t ts_us, int verdict)
+static void handle_udp_payload(struct hp_worker *w, const struct hp_pkt *pkt,
+			       const struct hp_media_prep *prep, uint64_t ts_us, int verdict)
 {
 	if (on_sip_port(w, pkt)) {
 		switch (hp_sip_classify(pkt->payload, pkt->payload_len)) {
@@ -284,20 +289,16 @@ static void handle_l4_payload(struct hp_worker *w, const struct hp_pkt *pkt,
 			hp_ctr_drop(&w->ctr, HP_R_SIP_KEEPALIVE);
 			return;
 		case HP_SIP_KIND_EMPTY:
-			hp_ctr_drop(&w->ctr, pkt->l4_proto == IPPROTO_TCP ? HP_R_TCP_NOT_SIP : HP_R_SIP_EMPTY);
+			hp_ctr_drop(&w->ctr, HP_R_SIP_EMPTY);
 			return;
 		case HP_SIP_KIND_NOT_SIP:
-			hp_ctr_drop(&w->ctr, pkt->l4_proto == IPPROTO_TCP ? HP_R_TCP_NOT_SIP : HP_R_SIP_NOT_SIP);
+			hp_ctr_drop(&w->ctr, HP_R_SIP_NOT_SIP);
 			return;
 		}
 	}
 	if (pkt->payload_len > 0 &&
 	    hp_sip_detect(w->sip_det, w->sip_scratch, pkt->payload, pkt->payload_len)) {
 		handle_sip(w, pkt, ts_us, verdict);
-		return;
-	}
-	if (pkt->l4_proto == IPPROTO_TCP) {
-		hp_ctr_drop(&w->ctr, HP_R_TCP_NOT_SIP);
 		return;
 	}
 	handle_media(w, pkt, prep, ts_us, verdict);
@@ -310,33 +311,56 @@ static int udp_verdict(const struct hp_pkt *pkt)
 	return hp_csum_udp6(pkt->src_addr, pkt->dst_addr, pkt->l4, pkt->l4_len, pkt->l4_cap);
 }
 
-static void handle_frame(struct hp_worker *w, const struct hp_burst_slot *s, uint64_t ts_us)
+void hp_worker_handle_l4(struct hp_worker *w, const struct hp_pkt *pkt, const struct hp_media_prep *prep,
+			 uint64_t ts_us)
 {
-	const struct hp_pkt *pkt = &s->pkt;
-	int verdict = HP_CSUM_OK;
+	int verdict;
 
-	if (s->rc != HP_R_OK) {
-		hp_ctr_drop(&w->ctr, s->rc);
-		return;
-	}
-	if (pkt->l4_proto == IPPROTO_UDP) {
+	switch (pkt->l4_proto) {
+	case IPPROTO_UDP:
 		verdict = udp_verdict(pkt);
 		hp_ctr_inc(&w->ctr, HP_CTR_CSUM_BASE + verdict);
 		if (verdict == HP_CSUM_BAD_LENGTH) {
 			hp_ctr_drop(&w->ctr, HP_R_UDP_BAD_LENGTH);
 			return;
 		}
-	}
-	if (pkt->payload_truncated) {
-		hp_ctr_drop(&w->ctr, HP_R_UDP_PAYLOAD_TRUNCATED);
+		if (pkt->payload_truncated) {
+			hp_ctr_drop(&w->ctr, HP_R_UDP_PAYLOAD_TRUNCATED);
+			return;
+		}
+		handle_udp_payload(w, pkt, prep, ts_us, verdict);
+		return;
+	case IPPROTO_TCP:
+		hp_stream_tcp(w, pkt, ts_us);
+		return;
+	case IPPROTO_SCTP:
+		hp_stream_sctp(w, pkt, ts_us);
+		return;
+	default:
+		hp_ctr_drop(&w->ctr, HP_R_L4_UNSUPPORTED);
 		return;
 	}
-	handle_l4_payload(w, pkt, &s->prep, ts_us, verdict);
+}
+
+static void handle_frame(struct hp_worker *w, const struct hp_burst_slot *s, uint64_t ts_us)
+{
+	switch (s->rc) {
+	case HP_R_OK:
+		hp_worker_handle_l4(w, &s->pkt, &s->prep, ts_us);
+		return;
+	case HP_R_IP4_FRAGMENT:
+	case HP_R_IP6_FRAGMENT:
+		hp_stream_fragment(w, &s->pkt, ts_us);
+		return;
+	default:
+		hp_ctr_drop(&w->ctr, s->rc);
+		return;
+	}
 }
 
 static void decode_slot(struct hp_worker *w, struct hp_burst_slot *s, const uint8_t *p, uint32_t len)
 {
-	s->rc = hp_net_decode(p, len, w->cfg->linktype, &s->pkt);
+	s->rc = hp_net_decode_opts(p, len, w->cfg->linktype, &w->net_opts, &s->pkt);
 	if (s->rc == HP_R_OK)
 		hp_media_prepare(w->media, &s->pkt, &s->prep);
 	else
@@ -351,6 +375,7 @@ static void media_tick(struct hp_worker *w, uint64_t now_us)
 		return;
 	w->last_tick_us = now_us;
 	hp_media_tick(w->media, now_us);
+	hp_stream_tick(w, now_us);
 }
 
 /* Frames ahead of the one being handled whose stream's LRU neighbours are
@@ -443,6 +468,7 @@ int hp_worker_main(void *arg)
 	/* End of capture or shutdown: every stream and dialog ends now, and
 	 * its reports go out before the sender is told this worker is done. */
 	w->flushing = true;
+	hp_stream_flush(w, w->cfg->pcap_file != NULL ? w->last_ts_us : wall_now_us());
 	hp_media_flush(w->media, w->cfg->pcap_file != NULL ? w->last_ts_us : wall_now_us());
 	/* Release: everything this worker queued is visible before the flag. */
 	__atomic_store_n(&w->finished, true, __ATOMIC_RELEASE);

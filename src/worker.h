@@ -9,7 +9,11 @@
 
 #include "config.h"
 #include "hep/hep.h"
+#include "ipfrag/ipfrag.h"
 #include "media/media.h"
+#include "net/net.h"
+#include "sctp/sctp.h"
+#include "tcp/tcp.h"
 #include "metrics/metrics.h"
 #include "sip/sip.h"
 
@@ -48,6 +52,16 @@ struct hp_worker {
 	struct hp_sip_scratch *sip_scratch;
 	struct hp_hep_gz *gz;
 	struct hp_media *media;       /* this lcore's dialogs and streams */
+	struct hp_ipfrag *ipfrag;     /* IP datagrams in reassembly */
+	struct hp_tcp *tcp;           /* TCP connections carrying SIP, WebSocket or TLS */
+	struct hp_sctp *sctp;         /* SCTP user messages in reassembly */
+	struct hp_net_opts net_opts;  /* tunnel ports, depth limit */
+	/* The frame being handled, for the stream sinks: what its segment
+	 * completed (SIP messages delivered, else the first reason). */
+	const struct hp_pkt *cur_pkt;
+	uint64_t cur_ts_us;
+	uint32_t cur_delivered;
+	int cur_reason;
 	uint64_t last_tick_us;        /* capture time of the last media tick */
 	uint64_t last_ts_us;          /* capture time of the last frame */
 	struct rte_ring *ring;        /* SP/SC: this worker -> sender */
@@ -76,5 +90,17 @@ int hp_worker_main(void *arg);
 
 /* Media sink: turns an engine record (RTCP, event, report) into a HEP message. */
 void hp_worker_media_sink(void *arg, const struct hp_media_record *rec);
+
+/* For src/stream.c: the paths a reassembled datagram or stream message
+ * re-enters. hp_worker_handle_l4() does the frame's accounting;
+ * hp_worker_sip_deliver() parses and sends one SIP message and returns
+ * HP_R_OK with *kind = the delivery, or the reason it was not delivered;
+ * hp_worker_send_log() sends w->json (json_len bytes) as a HEP type-100. */
+void hp_worker_handle_l4(struct hp_worker *w, const struct hp_pkt *pkt, const struct hp_media_prep *prep,
+			 uint64_t ts_us);
+int hp_worker_sip_deliver(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t ts_us, int verdict,
+			  int *kind);
+int hp_worker_send_log(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t ts_us,
+		       struct hp_str correlation, size_t json_len);
 
 #endif

@@ -38,7 +38,24 @@
 	X(RTP_DISCARDED, "hepprobe_rtp_discarded_by_receiver_total", "RTP packets measured whose UDP checksum makes the receiver discard them (bad, or zero over IPv6)") \
 	X(MEDIA_EVENTS, "hepprobe_media_events_total", "Media events emitted (flatline, low_level, no_rtp, stream_end, call_summary)") \
 	X(MEDIA_REPORTS, "hepprobe_media_reports_total", "Per-stream QoS reports emitted (HEP type 34)") \
-	X(HEP_DROPPED, "hepprobe_hep_dropped_total", "HEP messages not queued: sender queue full (live input) or too large")
+	X(HEP_DROPPED, "hepprobe_hep_dropped_total", "HEP messages not queued: sender queue full (live input) or too large") \
+	X(IP_REASSEMBLED, "hepprobe_ip_datagrams_reassembled_total", "Fragmented IP datagrams reassembled whole") \
+	X(IP_REASM_TIMEOUT, "hepprobe_ip_reassembly_timeouts_total", "Fragmented IP datagrams given up because a fragment never came") \
+	X(IP_REASM_OVERLAP, "hepprobe_ip_reassembly_overlaps_total", "Fragmented IP datagrams dropped for overlapping fragments (RFC 5722)") \
+	X(TCP_FLOWS, "hepprobe_tcp_flows_total", "TCP connections followed (SIP, WebSocket or TLS)") \
+	X(TCP_FLOWS_CLOSED, "hepprobe_tcp_flows_closed_total", "TCP connections freed by FIN or RST") \
+	X(TCP_FLOWS_EXPIRED, "hepprobe_tcp_flows_expired_total", "TCP connections freed by inactivity") \
+	X(TCP_MESSAGES, "hepprobe_tcp_sip_messages_total", "SIP messages framed on TCP connections (WebSocket included)") \
+	X(TCP_GAPS, "hepprobe_tcp_gaps_total", "Holes in a TCP byte stream that never filled (the stream resynchronised after each)") \
+	X(TCP_GAP_BYTES, "hepprobe_tcp_gap_bytes_total", "Bytes of TCP streams never seen (holes) or skipped to resynchronise") \
+	X(TCP_RESYNCS, "hepprobe_tcp_resyncs_total", "TCP streams resynchronised on the next SIP start line") \
+	X(TCP_RETRANS_BYTES, "hepprobe_tcp_retransmitted_bytes_total", "TCP payload bytes seen again (retransmission, overlap): delivered once") \
+	X(STREAM_PARSE_ERRORS, "hepprobe_sip_stream_parse_errors_total", "Unparseable SIP messages on TCP, WebSocket or SCTP (each a sip_parse_error event)") \
+	X(WS_UPGRADES, "hepprobe_websocket_upgrades_total", "HTTP upgrades to WebSocket seen on WebSocket ports") \
+	X(TLS_FLOWS, "hepprobe_tls_flows_total", "TLS connections on SIP ports: encrypted SIP hepprobe cannot read") \
+	X(TLS_BYTES, "hepprobe_tls_bytes_total", "Bytes of TLS on SIP ports") \
+	X(SCTP_MESSAGES, "hepprobe_sctp_sip_messages_total", "SCTP user messages carrying SIP") \
+	X(SCTP_REASSEMBLED, "hepprobe_sctp_reassembled_total", "SCTP user messages reassembled from fragmented DATA chunks")
 
 /* Gauges: HP_GAUGE(ID, "metric_name", "help"); each lcore sets its own value
  * and the sum is exported. */
@@ -49,13 +66,15 @@
 
 /* What a frame became when it was not dropped. rtp_candidate: an unannounced
  * RTP-shaped datagram held on probation; its header joins the stream's
- * statistics once the flow is confirmed. */
+ * statistics once the flow is confirmed. sip_stream: a TCP or SCTP frame that
+ * completed one or more SIP messages, each sent as its own HEP message. */
 #define HP_DELIVERY_KINDS(X) \
 	X(SIP, "sip") \
 	X(SIP_EVENT, "sip_event") \
 	X(RTP, "rtp") \
 	X(RTCP, "rtcp") \
-	X(RTP_CANDIDATE, "rtp_candidate")
+	X(RTP_CANDIDATE, "rtp_candidate") \
+	X(SIP_STREAM, "sip_stream")
 
 enum hp_delivery {
 #define HP_DELIVERY_ENUM(id, label) HP_DELIVERED_##id,
