@@ -272,9 +272,10 @@ Test(metrics, prometheus_all_zero_is_well_formed)
 	cr_assert(has_line(out, "hepprobe_delivered_total{kind=\"rtcp\"} 0"));
 	cr_assert(has_line(out, "hepprobe_sip_requests_total{method=\"PUBLISH\"} 0"));
 	cr_assert_eq(count_prefix(out, "hepprobe_drops_total{"), HP_R_MAX - 1);
-	/* 7 verdicts, 5 delivery kinds, 14 methods + OTHER (csum.h, metrics.h, sip.h). */
+	/* 7 verdicts, 6 delivery kinds, 14 methods + OTHER (csum.h, metrics.h, sip.h). */
 	cr_assert_eq(count_prefix(out, "hepprobe_udp_checksum_total{"), 7);
-	cr_assert_eq(count_prefix(out, "hepprobe_delivered_total{"), 5);
+	cr_assert_eq(count_prefix(out, "hepprobe_delivered_total{"), HP_DELIVERED_MAX);
+	cr_assert_eq(HP_DELIVERED_MAX, 6);
 	cr_assert_eq(count_prefix(out, "hepprobe_sip_requests_total{"), 15);
 	cr_assert_eq(count_prefix(out, "hepprobe_sip_requests_total{method=\"\"}"), 0);
 	/* The sparse family keeps its HELP and TYPE but has no samples. */
