@@ -2,7 +2,10 @@
 /* Internet checksum (RFC 1071) and the UDP checksum verdict. */
 #include "csum/csum.h"
 
+#include <stdatomic.h>
 #include <string.h>
+
+#include "csum/csum_kernel.h"
 
 static const char *const verdict_labels[] = {
 #define HP_CSUM_LABEL(id, label) label,
@@ -17,7 +20,7 @@ const char *hp_csum_verdict_label(int verdict)
 	return verdict_labels[verdict];
 }
 
-uint16_t hp_csum_fold(uint64_t sum)
+static inline uint16_t fold(uint64_t sum)
 {
 	/* 2^16 == 1 (mod 0xffff), so adding the high parts back in keeps the
 	 * value congruent; four rounds bring any 64-bit value below 0x10000. */
@@ -50,7 +53,7 @@ static inline uint16_t load16(const uint8_t *p)
  * on an AMD EPYC (Zen 4) it beat a four-accumulator unrolled loop and a
  * 64-bit add-with-carry loop at 64, 200 and 1500 bytes, with and without
  * -march=native. */
-static uint64_t sum_native(const uint8_t *p, size_t len)
+static inline uint64_t sum_scalar(const uint8_t *p, size_t len)
 {
 	uint64_t s = 0;
 
@@ -72,29 +75,119 @@ static uint64_t sum_native(const uint8_t *p, size_t len)
 	return s;
 }
 
+/* The library's own calls use the inline forms above: a call per 4-byte
+ * address or per fold costs as much as the sum of a short datagram. */
+uint16_t hp_csum_fold(uint64_t sum)
+{
+	return fold(sum);
+}
+
+uint64_t hp_csum_sum_scalar(const uint8_t *p, size_t len)
+{
+	return sum_scalar(p, len);
+}
+
+/* Set once by hp_csum_init before the workers start and only read after;
+ * atomic (relaxed: nothing else is published with it) so that a late or
+ * repeated init is still not a data race. Scalar until then. */
+static _Atomic int pass = HP_CSUM_PASS_SCALAR;
+
+static const char *const pass_names[HP_CSUM_PASS_MAX] = { "scalar", "avx2" };
+
+bool hp_csum_pass_ok(enum hp_csum_pass k)
+{
+	switch (k) {
+	case HP_CSUM_PASS_SCALAR:
+		return true;
+#if defined(__x86_64__)
+	case HP_CSUM_PASS_AVX2:
+		return __builtin_cpu_supports("avx2");
+#endif
+	default:
+		return false;
+	}
+}
+
+enum hp_csum_pass hp_csum_pass_best(void)
+{
+	return hp_csum_pass_ok(HP_CSUM_PASS_AVX2) ? HP_CSUM_PASS_AVX2 : HP_CSUM_PASS_SCALAR;
+}
+
+bool hp_csum_pass_set(enum hp_csum_pass k)
+{
+	if (!hp_csum_pass_ok(k))
+		return false;
+	atomic_store_explicit(&pass, (int)k, memory_order_relaxed);
+	return true;
+}
+
+static inline enum hp_csum_pass pass_get(void)
+{
+	return (enum hp_csum_pass)atomic_load_explicit(&pass, memory_order_relaxed);
+}
+
+enum hp_csum_pass hp_csum_pass_get(void)
+{
+	return pass_get();
+}
+
+const char *hp_csum_pass_name(int k)
+{
+	if (k < 0 || k >= HP_CSUM_PASS_MAX)
+		return "";
+	return pass_names[k];
+}
+
+const char *hp_csum_init(void)
+{
+	enum hp_csum_pass k = hp_csum_pass_best();
+
+	hp_csum_pass_set(k);
+	return pass_names[k];
+}
+
+/* Native-order word sum of p[0..len) by the pass in use. */
+static inline uint64_t sum_words(const uint8_t *p, size_t len)
+{
+#if defined(__x86_64__)
+	if (len >= HP_CSUM_AVX2_MIN && pass_get() == HP_CSUM_PASS_AVX2)
+		return hp_csum_sum_avx2(p, len);
+#endif
+	return sum_scalar(p, len);
+}
+
+/* A big-endian 16-bit value as the native-order word of its two bytes, and
+ * back: the same swap both ways. */
+static inline uint16_t swap_native(uint16_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (uint16_t)(v << 8 | v >> 8);
+#else
+	return v;
+#endif
+}
+
 uint64_t hp_csum_add(const void *p, size_t len, uint64_t sum)
 {
 	/* RFC 1071 §2(B): the one's-complement sum is byte-order independent,
 	 * so sum in native order and swap the folded 16 bits once. The result
 	 * is returned in network (big-endian word) order so that callers can
 	 * add their own host-order 16-bit values to it. */
-	uint16_t folded = hp_csum_fold(sum_native(p, len));
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	folded = (uint16_t)(folded << 8 | folded >> 8);
-#endif
-	return sum + folded;
+	return sum + swap_native(fold(sum_words(p, len)));
 }
 
-/* Verdict once the pseudo-header sum is known (same for both IP versions). */
+/* Verdict once the native-order pseudo-header sum is known (same for both
+ * IP versions). */
 static enum hp_csum_verdict verdict(uint64_t pseudo, const uint8_t *udp, size_t udp_len)
 {
 	uint16_t stored = hp_get_be16(udp + 6);
 
 	/* RFC 768: the sum over pseudo-header and datagram, checksum field
-	 * included, is all ones when the checksum is right. A computed 0 is
-	 * transmitted as 0xffff, which verifies the same way. */
-	if (hp_csum_fold(hp_csum_add(udp, udp_len, pseudo)) == 0xffff)
+	 * included, is all ones when the checksum is right (in either byte
+	 * order). A computed 0 is transmitted as 0xffff, which verifies the
+	 * same way. One fold for the whole sum: the pseudo-header is summed
+	 * in native order with the datagram. */
+	if (fold(pseudo + sum_words(udp, udp_len)) == 0xffff)
 		return HP_CSUM_OK;
 	/* With TX checksum offload (Linux CHECKSUM_PARTIAL) the stack leaves
 	 * the folded, uncomplemented pseudo-header sum in the field for the NIC
@@ -102,7 +195,7 @@ static enum hp_csum_verdict verdict(uint64_t pseudo, const uint8_t *udp, size_t 
 	 * checked (sip_b2bua_pcmu_flatline_offload.pcap: 1399 IPv4 + 6 IPv6
 	 * datagrams; rtp_pcmu_rfc2833_sll.pcap: 974) all store exactly this
 	 * value, never its complement, so only this form is accepted. */
-	if (stored == hp_csum_fold(pseudo))
+	if (stored == swap_native(fold(pseudo)))
 		return HP_CSUM_OFFLOAD_PARTIAL;
 	return HP_CSUM_BAD;
 }
@@ -140,9 +233,8 @@ static enum hp_csum_verdict udp_verdict(const uint8_t *src, const uint8_t *dst, 
 		return v;
 	if (hp_get_be16(udp + 6) == 0)
 		return zero;
-	uint64_t pseudo = hp_csum_add(src, alen, 0);
-	pseudo = hp_csum_add(dst, alen, pseudo);
-	pseudo += 17u + udp_len;
+	uint64_t pseudo = sum_scalar(src, alen) + sum_scalar(dst, alen) +
+			  swap_native(17) + swap_native(udp_len);
 	return verdict(pseudo, udp, udp_len);
 }
 

@@ -26,6 +26,12 @@ enum hp_csum_verdict {
 
 const char *hp_csum_verdict_label(int verdict);
 
+/* Picks the fastest pass for the sums below that this CPU runs (AVX2 on an
+ * x86-64 that has it, else the portable scalar one) and returns its name,
+ * "avx2" or "scalar". Call once from main before any worker starts; until
+ * then the scalar pass runs. Every pass gives bit-identical results. */
+const char *hp_csum_init(void);
+
 /* One's-complement sum of len bytes added to sum, not folded, not complemented.
  * p need not be aligned; odd len is padded with a zero byte (RFC 1071 §4.1). */
 uint64_t hp_csum_add(const void *p, size_t len, uint64_t sum);

@@ -372,3 +372,250 @@ Test(csum_udp6, padding_is_not_summed)
 	memset(k.b + 93, 0x5a, 7);
 	cr_assert_eq(v6(&k, 60, 60), HP_CSUM_OK);
 }
+
+/* ---- The summing passes against each other ----
+ *
+ * Every pass this CPU runs must fold to the same 16 bits as the scalar pass
+ * and the oracle, for every length and start alignment, and hp_csum_add and
+ * the verdicts must not depend on the pass. Criterion runs each test in its
+ * own process, so a pass set here does not leak into other tests. */
+#include "csum/csum_kernel.h"
+
+#define RAND_LEN 2000
+#define RAND_ALIGN 32
+
+/* A pass sums native-order words; the oracle big-endian ones. */
+static uint16_t net_fold(uint64_t native_sum)
+{
+	uint16_t f = hp_csum_fold(native_sum);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	f = (uint16_t)(f << 8 | f >> 8);
+#endif
+	return f;
+}
+
+static void fill_random(uint8_t *b, size_t n, unsigned seed)
+{
+	srand(seed);
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)(rand() >> 11);
+}
+
+Test(csum_pass, names_and_choice)
+{
+	cr_assert_str_eq(hp_csum_pass_name(HP_CSUM_PASS_SCALAR), "scalar");
+	cr_assert_str_eq(hp_csum_pass_name(HP_CSUM_PASS_AVX2), "avx2");
+	cr_assert_str_eq(hp_csum_pass_name(HP_CSUM_PASS_MAX), "");
+	cr_assert_str_eq(hp_csum_pass_name(-1), "");
+	cr_assert(hp_csum_pass_ok(HP_CSUM_PASS_SCALAR));
+	cr_assert_not(hp_csum_pass_ok(HP_CSUM_PASS_MAX));
+	cr_assert_not(hp_csum_pass_set(HP_CSUM_PASS_MAX));
+	/* Until hp_csum_init runs, the scalar pass does. */
+	cr_assert_eq(hp_csum_pass_get(), HP_CSUM_PASS_SCALAR);
+
+	enum hp_csum_pass best = hp_csum_pass_best();
+
+	cr_assert(hp_csum_pass_ok(best));
+	cr_assert_str_eq(hp_csum_init(), hp_csum_pass_name(best));
+	cr_assert_eq(hp_csum_pass_get(), best);
+#if defined(__x86_64__)
+	cr_assert_eq(hp_csum_pass_ok(HP_CSUM_PASS_AVX2), (bool)__builtin_cpu_supports("avx2"));
+	if (__builtin_cpu_supports("avx2"))
+		cr_assert_eq(best, HP_CSUM_PASS_AVX2, "AVX2 present but not chosen");
+#endif
+	cr_assert(hp_csum_pass_set(HP_CSUM_PASS_SCALAR));
+	cr_assert_eq(hp_csum_pass_get(), HP_CSUM_PASS_SCALAR);
+}
+
+#if defined(__x86_64__)
+/* The AVX2 pass on its own, from the shortest length it accepts, on seeded
+ * random buffers at every start alignment within a 32-byte load. */
+Test(csum_pass, avx2_matches_scalar_random)
+{
+	static uint8_t buf[RAND_LEN + RAND_ALIGN];
+
+	if (!hp_csum_pass_ok(HP_CSUM_PASS_AVX2)) {
+		cr_log_warn("no AVX2 on this CPU: the AVX2 pass is not tested");
+		return;
+	}
+	for (unsigned seed = 1; seed <= 3; seed++) {
+		fill_random(buf, sizeof(buf), seed);
+		for (size_t align = 0; align < RAND_ALIGN; align++) {
+			for (size_t len = HP_CSUM_AVX2_MIN_LEN; len <= RAND_LEN; len++) {
+				const uint8_t *p = buf + align;
+				uint16_t want = hp_csum_fold(hp_csum_sum_scalar(p, len));
+
+				cr_assert_eq(hp_csum_fold(hp_csum_sum_avx2(p, len)), want,
+					     "seed %u align %zu len %zu", seed, align, len);
+			}
+		}
+		/* The scalar pass against the oracle, so that "equal to the
+		 * scalar pass" means "right". */
+		for (size_t len = 0; len <= RAND_LEN; len++)
+			cr_assert_eq(net_fold(hp_csum_sum_scalar(buf + 1, len)),
+				     naive_sum(buf + 1, len), "seed %u len %zu", seed, len);
+	}
+}
+
+/* Words of 0xffff make every lane grow as fast as it can: a lane that wraps
+ * changes the sum by 2^32, which is 1 modulo 0xffff, so a chunk one step too
+ * long shows. Lengths around one, two and three chunks, odd and even, with
+ * the last partial step of every size. */
+Test(csum_pass, avx2_lane_limits)
+{
+	static uint8_t buf[3 * HP_CSUM_AVX2_CHUNK + 128];
+	const size_t c = HP_CSUM_AVX2_CHUNK;
+	const size_t lens[] = {
+		c - 33, c - 32, c - 31, c - 2, c - 1, c, c + 1, c + 2, c + 31, c + 32, c + 33,
+		c + 63, c + 64, c + 65, 2 * c - 1, 2 * c, 2 * c + 1, 2 * c + 30, 3 * c,
+		3 * c + 1, 3 * c + 127, sizeof(buf),
+	};
+
+	if (!hp_csum_pass_ok(HP_CSUM_PASS_AVX2)) {
+		cr_log_warn("no AVX2 on this CPU: the AVX2 pass is not tested");
+		return;
+	}
+	for (int pattern = 0; pattern < 3; pattern++) {
+		if (pattern == 0)
+			memset(buf, 0xff, sizeof(buf));
+		else if (pattern == 1)
+			fill_random(buf, sizeof(buf), 99);
+		else
+			memset(buf, 0, sizeof(buf));
+		for (size_t i = 0; i < HP_ARRAY_LEN(lens); i++) {
+			for (size_t align = 0; align < 2; align++) {
+				size_t len = lens[i] - align;
+				uint16_t want = naive_sum(buf + align, len);
+
+				cr_assert_eq(net_fold(hp_csum_sum_avx2(buf + align, len)), want,
+					     "pattern %d len %zu align %zu", pattern, len, align);
+			}
+		}
+	}
+	/* All zero bytes sum to 0, never to the other zero 0xffff. */
+	cr_assert_eq(hp_csum_fold(hp_csum_sum_avx2(buf, sizeof(buf))), 0);
+	cr_assert_eq(hp_csum_fold(hp_csum_sum_avx2(buf, 33)), 0);
+}
+#endif
+
+/* hp_csum_add through every pass this CPU runs, compared bit for bit (the
+ * unfolded result too) with the scalar pass, chained into a running sum. */
+Test(csum_pass, add_identical_every_pass)
+{
+	static uint8_t buf[RAND_LEN + RAND_ALIGN];
+	static uint64_t want[RAND_ALIGN][RAND_LEN + 1];
+
+	fill_random(buf, sizeof(buf), 4242);
+	cr_assert(hp_csum_pass_set(HP_CSUM_PASS_SCALAR));
+	for (size_t align = 0; align < RAND_ALIGN; align++)
+		for (size_t len = 0; len <= RAND_LEN; len++)
+			want[align][len] = hp_csum_add(buf + align, len, 0x12345 + len);
+	for (int k = 0; k < HP_CSUM_PASS_MAX; k++) {
+		if (!hp_csum_pass_set((enum hp_csum_pass)k))
+			continue;
+		for (size_t align = 0; align < RAND_ALIGN; align++)
+			for (size_t len = 0; len <= RAND_LEN; len++)
+				cr_assert_eq(hp_csum_add(buf + align, len, 0x12345 + len),
+					     want[align][len], "pass %s align %zu len %zu",
+					     hp_csum_pass_name(k), align, len);
+	}
+}
+
+/* A UDP datagram of len bytes from seeded random bytes, with the checksum
+ * the oracle computes over the IPv4 or IPv6 pseudo-header (RFC 768, RFC 8200
+ * §8.1). */
+static void make_datagram(uint8_t *d, size_t len, const uint8_t *src, const uint8_t *dst,
+			  size_t alen)
+{
+	uint8_t sum[2 * 16 + 4 + 1500 + 1] = { 0 };
+	size_t n = 0;
+
+	memcpy(sum + n, src, alen);
+	n += alen;
+	memcpy(sum + n, dst, alen);
+	n += alen;
+	set16(sum + n, 17);
+	set16(sum + n + 2, (uint16_t)len);
+	n += 4;
+	set16(d + 4, (uint16_t)len);
+	set16(d + 6, 0);
+	memcpy(sum + n, d, len);
+	uint16_t c = (uint16_t)~naive_sum(sum, n + len);
+
+	set16(d + 6, c ? c : 0xffff);
+}
+
+/* The verdicts through every pass on datagrams long enough for the vector
+ * pass (and short ones, for the scalar path inside it): right checksums are
+ * ok, a changed byte is not, and every verdict equals the scalar pass's. */
+Test(csum_pass, udp_verdicts_every_pass)
+{
+	static const uint8_t s4[4] = { 10, 1, 2, 3 }, d4[4] = { 192, 168, 20, 130 };
+	static const uint8_t s6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t d6[16] = { 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0xa9, 0x62, 0x7c, 0x75,
+					0, 0x26, 0x05, 0x66 };
+	static uint8_t dg[1500 + RAND_ALIGN];
+	const size_t lens[] = { 8, 9, 40, 127, 128, 129, 172, 180, 200, 201, 1400, 1499, 1500 };
+
+	for (int k = 0; k < HP_CSUM_PASS_MAX; k++) {
+		if (!hp_csum_pass_set((enum hp_csum_pass)k))
+			continue;
+		for (size_t i = 0; i < HP_ARRAY_LEN(lens); i++) {
+			for (size_t align = 0; align < 4; align++) {
+				size_t len = lens[i];
+				uint8_t *d = dg + align;
+
+				fill_random(dg, sizeof(dg), (unsigned)(len * 7 + align));
+				make_datagram(d, len, s4, d4, 4);
+				cr_assert_eq(hp_csum_udp4(s4, d4, d, len, len), HP_CSUM_OK,
+					     "pass %s v4 len %zu align %zu", hp_csum_pass_name(k),
+					     len, align);
+				make_datagram(d, len, s6, d6, 16);
+				cr_assert_eq(hp_csum_udp6(s6, d6, d, len, len), HP_CSUM_OK,
+					     "pass %s v6 len %zu align %zu", hp_csum_pass_name(k),
+					     len, align);
+				d[len - 1] ^= 0x40;
+				enum hp_csum_verdict v = hp_csum_udp6(s6, d6, d, len, len);
+
+				cr_assert_neq(v, HP_CSUM_OK, "pass %s v6 len %zu changed byte",
+					      hp_csum_pass_name(k), len);
+				cr_assert(hp_csum_pass_set(HP_CSUM_PASS_SCALAR));
+				cr_assert_eq(hp_csum_udp6(s6, d6, d, len, len), v);
+				cr_assert(hp_csum_pass_set((enum hp_csum_pass)k));
+				/* Offload: the folded pseudo-header sum in the field. */
+				uint8_t ph[16 + 16 + 4];
+
+				memcpy(ph, s6, 16);
+				memcpy(ph + 16, d6, 16);
+				set16(ph + 32, 17);
+				set16(ph + 34, (uint16_t)len);
+				set16(d + 6, naive_sum(ph, sizeof(ph)));
+				cr_assert_eq(hp_csum_udp6(s6, d6, d, len, len),
+					     HP_CSUM_OFFLOAD_PARTIAL, "pass %s v6 len %zu offload",
+					     hp_csum_pass_name(k), len);
+			}
+		}
+	}
+}
+
+/* The captured vectors above, through every pass. */
+Test(csum_pass, vectors_every_pass)
+{
+	for (int k = 0; k < HP_CSUM_PASS_MAX; k++) {
+		if (!hp_csum_pass_set((enum hp_csum_pass)k))
+			continue;
+		struct pkt a = copy_of(zeek_ip4, sizeof(zeek_ip4));
+		struct pkt b = copy_of(zeek_ip6, sizeof(zeek_ip6));
+		struct pkt c = copy_of(offload_ip4, sizeof(offload_ip4));
+		struct pkt d = copy_of(offload_ip6, sizeof(offload_ip6));
+
+		cr_assert_eq(v4(&a, 12, 12), HP_CSUM_OK, "pass %s", hp_csum_pass_name(k));
+		cr_assert_eq(v6(&b, 12, 12), HP_CSUM_OK, "pass %s", hp_csum_pass_name(k));
+		cr_assert_eq(v4(&c, 10, 10), HP_CSUM_OFFLOAD_PARTIAL, "pass %s",
+			     hp_csum_pass_name(k));
+		cr_assert_eq(v6(&d, 53, 53), HP_CSUM_OFFLOAD_PARTIAL, "pass %s",
+			     hp_csum_pass_name(k));
+		set16(d.b + 46, 0xc47b);
+		cr_assert_eq(v6(&d, 53, 53), HP_CSUM_OK, "pass %s", hp_csum_pass_name(k));
+	}
+}
