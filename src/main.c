@@ -19,6 +19,7 @@
 #include <rte_mbuf_dyn.h>
 
 #include "config.h"
+#include "csum/csum.h"
 #include "ctl.h"
 #include "hep_tx.h"
 #include "port.h"
@@ -226,6 +227,8 @@ int main(int argc, char **argv)
 	if (hp_port_start(cfg.port_id, cfg.nb_queues, mbufs, err, sizeof(err)) != 0)
 		fail(err);
 
+	/* The checksum pass for this CPU, chosen once before any worker runs. */
+	hp_csum_init();
 	struct hp_sip_detector *det = hp_sip_detector_create(err, sizeof(err));
 	if (det == NULL)
 		fail(err);
