@@ -58,6 +58,30 @@ static bool is_start_line(const uint8_t *p, size_t eol)
 	return hp_sip_classify(p, eol + 1) == HP_SIP_KIND_SIP;
 }
 
+/* Where a start line begins inside the terminated line p..eol, or eol when
+ * none does. A stream resumed after a hole may glue the tail of a body that
+ * did not end in CRLF to the next message: "...tailOPTIONS sip:b SIP/2.0".
+ * A known method (§7.1) or "SIP/2.0 " (§7.2) starting a start line inside the
+ * line, right after a byte that is not a space (text that merely quotes a
+ * start line has one), marks the message; otherwise the line itself if it
+ * reads as a start line (an extension method). */
+static size_t start_in_line(const uint8_t *p, size_t eol)
+{
+	for (size_t k = 0; k < eol; k++) {
+		if (k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t'))
+			continue;
+		bool known = eol - k >= 8 && memcmp(p + k, "SIP/2.0 ", 8) == 0;
+		for (int m = HP_SIP_NONE + 1; !known && m < HP_SIP_OTHER; m++) {
+			const char *name = hp_sip_method_name(m);
+			size_t n = strlen(name);
+			known = eol - k > n && memcmp(p + k, name, n) == 0 && p[k + n] == ' ';
+		}
+		if (known && is_start_line(p + k, eol - k))
+			return k;
+	}
+	return is_start_line(p, eol) ? 0 : eol;
+}
+
 static size_t find_lf(const uint8_t *p, size_t off, size_t lim)
 {
 	const uint8_t *lf = off < lim ? memchr(p + off, '\n', lim - off) : NULL;
@@ -197,9 +221,10 @@ size_t hp_sip_frame_sync(const uint8_t *p, size_t len, bool *found)
 		size_t eol = find_lf(p, off, len);
 		if (eol == len)
 			return could_start(p + off, len - off) ? off : len;
-		if (is_start_line(p + off, eol - off)) {
+		size_t k = start_in_line(p + off, eol - off);
+		if (k < eol - off) {
 			*found = true;
-			return off;
+			return off + k;
 		}
 		off = eol + 1;
 	}

@@ -910,6 +910,18 @@ Test(sip_frame, sync_finds_a_start_line_at_a_line_start)
 	cr_assert(found);
 	cr_assert_eq(hp_sip_frame_sync((const uint8_t *)"ACK sip:x@y SIP/2.0\r\n", 21, &found), 0);
 	cr_assert(found);
+	/* After a hole, a body that did not end in CRLF is glued to the next
+	 * message: the known method or status line inside the line starts it. */
+	s = "abc\r\nend of bodyOPTIONS sip:b@x SIP/2.0\r\nVia: x\r\n";
+	cr_assert_eq(hp_sip_frame_sync((const uint8_t *)s, strlen(s), &found), strlen("abc\r\nend of body"));
+	cr_assert(found);
+	s = "xyzSIP/2.0 180 Ringing\r\n";
+	cr_assert_eq(hp_sip_frame_sync((const uint8_t *)s, strlen(s), &found), 3);
+	cr_assert(found);
+	/* An extension method at a line start still counts. */
+	s = "junk\r\nFOO sip:b@x SIP/2.0\r\n";
+	cr_assert_eq(hp_sip_frame_sync((const uint8_t *)s, strlen(s), &found), 6);
+	cr_assert(found);
 	/* An unterminated line that may become a start line is kept... */
 	s = "a=sendrecv\r\nINVITE sip:a@b SI";
 	cr_assert_eq(hp_sip_frame_sync((const uint8_t *)s, strlen(s), &found), strlen("a=sendrecv\r\n"));
