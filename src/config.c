@@ -40,6 +40,7 @@ enum {
 	OPT_GTPU_PORT,
 	OPT_MAX_TCP_FLOWS,
 	OPT_MAX_IP_DATAGRAMS,
+	OPT_NO_RX_LCORE,
 	OPT_HELP,
 };
 
@@ -71,6 +72,7 @@ static const struct option options[] = {
 	{ "gtpu-port", required_argument, NULL, OPT_GTPU_PORT },
 	{ "max-tcp-flows", required_argument, NULL, OPT_MAX_TCP_FLOWS },
 	{ "max-ip-datagrams", required_argument, NULL, OPT_MAX_IP_DATAGRAMS },
+	{ "no-rx-lcore", no_argument, NULL, OPT_NO_RX_LCORE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -94,6 +96,10 @@ void hp_config_usage(FILE *out)
 	      "  --loop                 replay the capture forever (net_pcap infinite_rx, for\n"
 	      "                         benchmarks; combine with --duration)\n"
 	      "  --duration S           stop after S seconds and report the packet rate\n"
+	      "  --no-rx-lcore          receive on the worker's lcore even when there is one to\n"
+	      "                         spare (by default, with a CPU the workers do not use, each\n"
+	      "                         worker gets an RX lcore feeding it through a ring; in EAL\n"
+	      "                         mode when the EAL has 2 x queues + 1 lcores)\n"
 	      "  --queues N             RX queues (one worker lcore each; default 1); with --pcap\n"
 	      "                         only together with --loop: every queue replays the whole\n"
 	      "                         capture, one copy of it preloaded per queue\n"
@@ -242,6 +248,7 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 	c->max_dialogs = 8192;
 	c->flat_ms = 2000;
 	c->heuristic_rtp = true;
+	c->rx_lcores = true;
 	c->max_tcp_flows = 16384;
 	c->max_ip_datagrams = 1024;
 	c->vxlan_port = 4789;
@@ -350,6 +357,9 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 			c->flat_ms = (uint32_t)parse_ulong(optarg, 3600000, "bad --flat-ms: '%s'");
 			if (c->flat_ms < 100)
 				die("--flat-ms below 100 ms would flag ordinary pauses: '%s'", optarg);
+			break;
+		case OPT_NO_RX_LCORE:
+			c->rx_lcores = false;
 			break;
 		case OPT_NO_HEURISTIC:
 			c->heuristic_rtp = false;

@@ -43,6 +43,7 @@ struct hp_config {
 	uint32_t flat_ms;
 	bool heuristic_rtp;
 	bool quiet;                   /* no per-message lines, no report */
+	bool rx_lcores;               /* receive on lcores of their own when there are spare ones */
 };
 
 static inline bool hp_config_port_in(const uint8_t *bitmap, uint16_t port)

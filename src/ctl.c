@@ -60,8 +60,11 @@ void hp_ctl_totals(const struct hp_ctl *ctl, struct hp_counters *out)
 	struct rte_eth_stats st;
 
 	memset(out, 0, sizeof(*out));
-	for (unsigned i = 0; i < ctl->nb_workers; i++)
+	for (unsigned i = 0; i < ctl->nb_workers; i++) {
 		hp_metrics_sum(out, &ctl->workers[i]->ctr);
+		if (ctl->workers[i]->rx != NULL)
+			hp_metrics_sum(out, &ctl->workers[i]->rx->ctr);
+	}
 	hp_metrics_sum(out, &ctl->tx->ctr);
 	if (rte_eth_stats_get(ctl->port_id, &st) == 0) {
 		out->v[HP_CTR_PORT_IMISSED] = st.imissed;

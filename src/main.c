@@ -23,6 +23,7 @@
 #include "ctl.h"
 #include "hep_tx.h"
 #include "port.h"
+#include "rx.h"
 #include "stream.h"
 #include "worker.h"
 
@@ -50,27 +51,38 @@ static void on_signal(int sig)
  * lcores, the workers take one CPU each in turn and lcore 0 may run on any
  * of them: it sleeps between short drains of the HEP rings (under a tenth of
  * a CPU at 9 Mpps, bench/RESULTS.md), and the scheduler spreads that cost
- * over the workers' CPUs. */
-static int default_eal_args(char *argv0, unsigned nb_workers, char **out)
+ * over the workers' CPUs. With a CPU the workers do not use, each worker also
+ * gets an RX lcore (ids N+1..2N) on the CPUs left over, the main one's
+ * included: receiving then overlaps the work instead of taking turns with
+ * it. */
+static int default_eal_args(char *argv0, unsigned nb_workers, bool rx_lcores, char **out)
 {
 	static char *defaults[] = { "--no-huge", "-m", "1024", "--no-pci", "--no-shconf",
 				    "--no-telemetry", "--log-level=*:warning" };
-	static char lcores[16 * (HP_MAX_WORKERS + 1) + 64];
-	unsigned cpus[HP_MAX_WORKERS + 1], nb_cpus = 0;
+	static char lcores[16 * (2 * HP_MAX_WORKERS + 1) + 64];
+	unsigned cpus[2 * HP_MAX_WORKERS + 1], nb_cpus = 0;
 	cpu_set_t set;
 	size_t len = 0;
 	int n = 0;
 
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		for (unsigned c = 0; c < CPU_SETSIZE && nb_cpus <= nb_workers; c++)
+		for (unsigned c = 0; c < CPU_SETSIZE && nb_cpus <= 2 * nb_workers; c++)
 			if (CPU_ISSET(c, &set))
 				cpus[nb_cpus++] = c;
 	if (nb_cpus == 0)
 		cpus[nb_cpus++] = 0;
 	if (nb_cpus > nb_workers) {
+		/* The CPUs no worker runs on: after the workers', then the main one's. */
+		unsigned spare = nb_cpus - nb_workers;
+
 		len += (size_t)snprintf(lcores + len, sizeof(lcores) - len, "0@%u", cpus[0]);
 		for (unsigned i = 1; i <= nb_workers; i++)
 			len += (size_t)snprintf(lcores + len, sizeof(lcores) - len, ",%u@%u", i, cpus[i]);
+		for (unsigned j = 0; rx_lcores && j < nb_workers; j++) {
+			unsigned k = (j % spare) + nb_workers + 1;
+			len += (size_t)snprintf(lcores + len, sizeof(lcores) - len, ",%u@%u", nb_workers + 1 + j,
+						cpus[k < nb_cpus ? k : 0]);
+		}
 	} else {
 		len += (size_t)snprintf(lcores + len, sizeof(lcores) - len, "0@(");
 		for (unsigned c = 0; c < nb_cpus; c++)
@@ -177,7 +189,7 @@ int main(int argc, char **argv)
 	}
 	hp_config_parse(&cfg, our_argc, our_argv);
 	if (split < 0)
-		eal_argc = default_eal_args(argv[0], cfg.nb_queues, eal_argv);
+		eal_argc = default_eal_args(argv[0], cfg.nb_queues, cfg.rx_lcores, eal_argv);
 	if (split < 0 && cfg.pcap_file == NULL)
 		fail("no input: give --pcap FILE, or EAL arguments then -- [options] (see --help)");
 	if (cfg.pcap_file != NULL) {
@@ -237,13 +249,20 @@ int main(int argc, char **argv)
 	if (hp_hep_tx_open(&tx, &cfg, err, sizeof(err)) != 0)
 		fail(err);
 
+	/* The first N worker lcores work; with N more, those receive. */
 	struct hp_worker *workers[HP_MAX_WORKERS];
-	unsigned nb = 0, lcore;
+	unsigned nb = 0, nb_rx = 0, lcore;
+	bool staged = cfg.rx_lcores && rte_lcore_count() >= 2u * cfg.nb_queues + 1u;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
-		if (nb == cfg.nb_queues)
-			break;
-		workers[nb] = worker_create(&cfg, nb, lcore, det, heps, heps_large, cfg.port_id);
-		nb++;
+		if (nb < cfg.nb_queues) {
+			workers[nb] = worker_create(&cfg, nb, lcore, det, heps, heps_large, cfg.port_id);
+			nb++;
+		} else if (staged && nb_rx < nb) {
+			workers[nb_rx]->rx = hp_rx_create(&cfg, cfg.port_id, (uint16_t)nb_rx, lcore);
+			if (workers[nb_rx]->rx == NULL)
+				fail("cannot allocate the receive stage's ring: raise -m (EAL memory)");
+			nb_rx++;
+		}
 	}
 	struct hp_ctl ctl = {
 		.workers = workers,
@@ -255,8 +274,11 @@ int main(int argc, char **argv)
 		.metrics_interval_s = cfg.metrics_interval_s,
 		.start_tsc = rte_get_tsc_cycles(),
 	};
-	for (unsigned i = 0; i < nb; i++)
+	for (unsigned i = 0; i < nb; i++) {
+		if (workers[i]->rx != NULL)
+			rte_eal_remote_launch(hp_rx_main, workers[i]->rx, workers[i]->rx->lcore_id);
 		rte_eal_remote_launch(hp_worker_main, workers[i], workers[i]->lcore_id);
+	}
 
 	hp_ctl_run(&ctl);
 	rte_eal_mp_wait_lcore();
@@ -278,6 +300,7 @@ int main(int argc, char **argv)
 		hp_hep_gz_destroy(workers[i]->gz);
 		hp_media_destroy(workers[i]->media);
 		hp_stream_destroy(workers[i]);
+		hp_rx_destroy(workers[i]->rx);
 		rte_ring_free(workers[i]->ring);
 		rte_free(workers[i]);
 	}

@@ -16,6 +16,7 @@
 #include "common/json.h"
 #include "csum/csum.h"
 #include "net/net.h"
+#include "rx.h"
 #include "stream.h"
 
 /* Media timers run on capture time, checked this often. */
@@ -430,37 +431,26 @@ static void handle_burst(struct hp_worker *w, struct rte_mbuf **pkts, uint16_t n
 	media_tick(w, w->last_ts_us);
 }
 
-/* net_pcap reads the file inside rx_burst, so an empty burst means the end
- * of the file, unless the PMD broke off early: a missing mbuf (the frame it
- * had read is counted in rx_nombuf and reading goes on) or an error. An error
- * that repeats with no frame read in between is a damaged end of file. */
-static bool input_finished(struct hp_worker *w)
-{
-	struct rte_eth_stats st;
-	if (w->cfg->pcap_file == NULL || w->cfg->loop)
-		return false;
-	if (rte_eth_stats_get(w->port_id, &st) != 0)
-		return false;
-	bool done = st.rx_nombuf == w->eof_nombuf &&
-		    (st.ierrors == w->eof_ierrors || st.ipackets == w->eof_ipackets);
-	w->eof_nombuf = st.rx_nombuf;
-	w->eof_ierrors = st.ierrors;
-	w->eof_ipackets = st.ipackets;
-	return done;
-}
-
 int hp_worker_main(void *arg)
 {
 	struct hp_worker *w = arg;
 	struct rte_mbuf *pkts[HP_BURST];
 
 	while (!hp_stop) {
-		uint16_t n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, HP_BURST);
+		bool finished;
+		uint16_t n;
+
+		if (w->rx != NULL) {
+			n = (uint16_t)hp_rx_take(w->rx, pkts, HP_BURST, &finished);
+		} else {
+			n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, HP_BURST);
+			finished = n == 0 && hp_rx_port_dry(w->cfg, w->port_id, &w->eof);
+		}
 		if (n > 0) {
 			handle_burst(w, pkts, n);
 			continue;
 		}
-		if (input_finished(w))
+		if (finished)
 			break;
 		if (w->cfg->pcap_file == NULL)
 			media_tick(w, wall_now_us());

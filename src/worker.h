@@ -8,6 +8,7 @@
 #include <rte_ring.h>
 
 #include "config.h"
+#include "rx.h"
 #include "hep/hep.h"
 #include "ipfrag/ipfrag.h"
 #include "media/media.h"
@@ -72,9 +73,8 @@ struct hp_worker {
 	unsigned lcore_id;
 	int ts_dynfield;              /* mbuf timestamp offset, -1 if none */
 	uint64_t ts_dynflag;
-	uint64_t eof_nombuf;          /* port counters at the last empty burst (capture file) */
-	uint64_t eof_ierrors;
-	uint64_t eof_ipackets;
+	struct hp_rx *rx;             /* its receive stage, or NULL: the worker polls the queue */
+	struct hp_rx_eof eof;         /* without one: the port at the last empty burst */
 	bool backpressure;            /* capture file: wait for the sender instead of dropping */
 	bool flushing;                /* end of run: reports must wait for the sender too */
 	bool finished;                /* set once, with release ordering */
