@@ -102,8 +102,8 @@ def tcp_connection(cap, rng, audio, i, t, rtp_packets, pings):
         s, e = conn.queue(1, eg.ok_for(p), cid)
         conn.send(tp + 1500, 1, s, e)
     t += media_us + 20000
-    s, e = bye = conn.queue(0, call.msgs[5][2], call.call_id)
-    bye_ok = conn.queue(1, call.msgs[6][2], call.call_id)
+    s, e = conn.queue(0, call.msgs[5][2], call.call_id)          # BYE
+    bye_ok = conn.queue(1, call.msgs[6][2], call.call_id)         # its 200
     t = split_send(conn, t, 0, s, e, [s + (e - s) // 3, s + 2 * (e - s) // 3])
     conn.send(t + 3000, 1, bye_ok[0], bye_ok[1])
     conn.close(t + 5000)
