@@ -210,6 +210,8 @@ static void handle_sip(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t t
 		if (pkt->l4_proto == IPPROTO_TCP &&
 		    (r == HP_R_SIP_HEADER_TRUNCATED || r == HP_R_SIP_BAD_CONTENT_LENGTH))
 			r = HP_R_TCP_NOT_SIP;
+		else if (pkt->l4_proto == IPPROTO_UDP)
+			hp_media_on_sip_error(w->media, pkt, r, ts_us);
 		hp_ctr_drop(&w->ctr, r);
 		return;
 	}
@@ -220,6 +222,8 @@ static void handle_sip(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t t
 	 * does not set up media; its retransmission will. */
 	if (!discarded)
 		hp_media_on_sip(w->media, pkt, &sip, ts_us);
+	else
+		hp_media_on_sip_discarded(w->media, pkt, &sip, verdict, ts_us);
 	if (discarded && !w->cfg->forward_bad_checksum) {
 		r = send_checksum_event(w, pkt, ts_us, &sip, verdict);
 		if (r != HP_R_OK)
