@@ -42,6 +42,9 @@ enum {
 	OPT_MAX_IP_DATAGRAMS,
 	OPT_NO_RX_LCORE,
 	OPT_HELP,
+	OPT_CLIP_PCT,
+	OPT_LATE_AUDIO_MS,
+	OPT_MAX_REGISTRATIONS,
 };
 
 static const struct option options[] = {
@@ -74,6 +77,9 @@ static const struct option options[] = {
 	{ "max-ip-datagrams", required_argument, NULL, OPT_MAX_IP_DATAGRAMS },
 	{ "no-rx-lcore", no_argument, NULL, OPT_NO_RX_LCORE },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "clip-pct", required_argument, NULL, OPT_CLIP_PCT },
+	{ "late-audio-ms", required_argument, NULL, OPT_LATE_AUDIO_MS },
+	{ "max-registrations", required_argument, NULL, OPT_MAX_REGISTRATIONS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -140,7 +146,16 @@ void hp_config_usage(FILE *out)
 	      "  --max-dialogs N        SIP dialogs tracked at once per worker (default 8192; ~2 KB each)\n"
 	      "  --flat-ms MS           flat waveform this long flags a stream (default 2000)\n"
 	      "  --no-heuristic-rtp     measure only RTP that SDP announced\n"
-	      "  --help                 this text\n",
+	      "  --help                 this text\n"
+	      "diagnostics (verdicts, see README \"Diagnostics\"):\n"
+	      "  --clip-pct P           a 1 s window with P % or more of its G.711 samples at full\n"
+	      "                         scale is clipped; two such windows make a clipping verdict\n"
+	      "                         (1..100, default 5)\n"
+	      "  --late-audio-ms MS     a direction whose audio starts MS after its RTP, or stops MS\n"
+	      "                         before it, gets a late_audio / early_stop call_verdict\n"
+	      "                         (default 5000, at least 1000)\n"
+	      "  --max-registrations N  REGISTER bindings (AOR + Contact) tracked per worker for\n"
+	      "                         for register_target_change (default: --max-dialogs)\n",
 	      out);
 }
 
@@ -249,6 +264,8 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 	c->flat_ms = 2000;
 	c->heuristic_rtp = true;
 	c->rx_lcores = true;
+	c->clip_pct = 5;
+	c->late_audio_ms = 5000;
 	c->max_tcp_flows = 16384;
 	c->max_ip_datagrams = 1024;
 	c->vxlan_port = 4789;
@@ -370,6 +387,21 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 		case OPT_HELP:
 			hp_config_usage(stdout);
 			exit(0);
+		case OPT_CLIP_PCT:
+			c->clip_pct = (uint32_t)parse_ulong(optarg, 100, "bad --clip-pct (1..100): '%s'");
+			if (c->clip_pct == 0)
+				die("bad --clip-pct (1..100): '%s'", optarg);
+			break;
+		case OPT_LATE_AUDIO_MS:
+			c->late_audio_ms = (uint32_t)parse_ulong(optarg, 3600000, "bad --late-audio-ms: '%s'");
+			if (c->late_audio_ms < 1000)
+				die("--late-audio-ms below 1000 ms would flag the pauses of speech: '%s'", optarg);
+			break;
+		case OPT_MAX_REGISTRATIONS:
+			c->max_registrations = (uint32_t)parse_ulong(optarg, 1u << 24, "bad --max-registrations (1..16777216): '%s'");
+			if (c->max_registrations == 0)
+				die("bad --max-registrations (1..16777216): '%s'", optarg);
+			break;
 		default:
 			die("unknown or incomplete option '%s'", argv[optind - 1]);
 		}

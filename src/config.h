@@ -44,6 +44,9 @@ struct hp_config {
 	bool heuristic_rtp;
 	bool quiet;                   /* no per-message lines, no report */
 	bool rx_lcores;               /* receive on lcores of their own when there are spare ones */
+	uint32_t clip_pct;            /* full-scale share of a window that is clipping */
+	uint32_t late_audio_ms;       /* audio this late / early in its RTP is a call_verdict */
+	uint32_t max_registrations;   /* REGISTER bindings tracked, per worker; 0 = max_dialogs */
 };
 
 static inline bool hp_config_port_in(const uint8_t *bitmap, uint16_t port)

@@ -133,6 +133,11 @@ void hp_ctl_report(FILE *out, const struct hp_ctl *ctl, const struct hp_counters
 		fputs(buf, out);
 	}
 	free(buf);
+	/* One line per verdict, zero included: "none fired" is a finding too. */
+	fputs("\n== verdicts ==\n", out);
+	for (int v = 0; v < HP_VERDICT_MAX; v++)
+		fprintf(out, "%-24s %14llu\n", hp_verdict_label(v),
+			(unsigned long long)c->v[HP_CTR_VERDICT_BASE + v]);
 	hp_ctl_calls(out, ctl);
 	hp_ctl_rate(out, ctl, c);
 }

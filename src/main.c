@@ -124,6 +124,9 @@ static struct hp_worker *worker_create(const struct hp_config *cfg, unsigned idx
 	mcfg.max_dialogs = cfg->max_dialogs;
 	mcfg.flat_ms = cfg->flat_ms;
 	mcfg.heuristic_rtp = cfg->heuristic_rtp;
+	mcfg.clip_pct = cfg->clip_pct;
+	mcfg.late_audio_ms = cfg->late_audio_ms;
+	mcfg.max_registrations = cfg->max_registrations;
 	/* Random per start: who sends RTP or SIP must not know which keys share a bucket. */
 	if (getrandom(&mcfg.hash_seed, sizeof(mcfg.hash_seed), 0) != (ssize_t)sizeof(mcfg.hash_seed))
 		fail("cannot read random bytes for the flow-table hash seed (getrandom failed)");

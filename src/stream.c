@@ -107,6 +107,7 @@ static void parse_error_event(struct hp_worker *w, const struct hp_pkt *p, int r
 	struct hp_json j;
 	int fam = p->ip_version;
 
+	hp_ctr_inc(&w->ctr, HP_CTR_VERDICT_BASE + HP_VERDICT_SIP_PARSE_ERROR);
 	hp_json_init(&j, w->json, sizeof(w->json));
 	hp_json_obj_begin(&j, NULL);
 	hp_json_cstr(&j, "event", "sip_parse_error");

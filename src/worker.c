@@ -200,8 +200,12 @@ int hp_worker_sip_deliver(struct hp_worker *w, const struct hp_pkt *pkt, uint64_
 	struct hp_hep_msg m;
 	int r = hp_sip_parse(pkt->payload, pkt->payload_len, &sip);
 
-	if (r != HP_R_OK)
+	if (r != HP_R_OK) {
+		/* Over TCP and SCTP the stream glue reports it (src/stream.c). */
+		if (pkt->l4_proto == IPPROTO_UDP)
+			hp_media_on_sip_error(w->media, pkt, r, ts_us);
 		return r;
+	}
 	count_sip(w, &sip);
 	bool discarded = pkt->l4_proto == IPPROTO_UDP &&
 			 (verdict == HP_CSUM_BAD || verdict == HP_CSUM_ZERO_IPV6);
@@ -209,6 +213,8 @@ int hp_worker_sip_deliver(struct hp_worker *w, const struct hp_pkt *pkt, uint64_
 	 * does not set up media; its retransmission will. */
 	if (!discarded)
 		hp_media_on_sip(w->media, pkt, &sip, ts_us);
+	else
+		hp_media_on_sip_discarded(w->media, pkt, &sip, verdict, ts_us);
 	if (discarded && !w->cfg->forward_bad_checksum) {
 		*kind = HP_DELIVERED_SIP_EVENT;
 		return send_checksum_event(w, pkt, ts_us, &sip, verdict);

@@ -30,6 +30,7 @@
 #define SEED_STREAM 0x73747231u
 #define SEED_STREAM4 0x73747234u
 #define SEED_TAG 0x74616731u
+#define SEED_ERR 0x65727231u
 
 struct media_dkey {
 	uint32_t h2;                 /* second hash of the whole Call-ID */
@@ -49,6 +50,15 @@ struct media_ep {
 	uint8_t party;
 	uint8_t line_idx;
 	uint8_t kind;                /* MEDIA_EP_RTP / MEDIA_EP_RTCP */
+};
+
+/* A SIP parse error already reported: flow and reason. */
+struct media_errkey {
+	uint8_t family;
+	uint8_t reason;
+	uint16_t sport, dport;
+	uint16_t pad;
+	uint8_t src[16], dst[16];
 };
 
 struct media_cand_pkt {
@@ -114,6 +124,9 @@ void hp_media_cfg_defaults(struct hp_media_cfg *cfg)
 	cfg->dialog_idle_ms = 3600000;
 	cfg->candidate_idle_ms = 2000;
 	cfg->tick_budget = 64;
+	cfg->clip_pct = HP_SILENCE_DEF_CLIP_PCT;
+	cfg->late_audio_ms = 5000;
+	cfg->error_idle_ms = 60000;
 	cfg->heuristic_rtp = true;
 	cfg->heuristic_rtcp = true;
 }
@@ -178,12 +191,25 @@ struct hp_media *hp_media_create(const struct hp_media_cfg *cfg, struct hp_count
 				       sizeof(struct media_dialog));
 	/* A dialog queues one end at a time; stale slots of dialogs that ended by
 	 * inactivity meanwhile are why there is room for two each. */
+	struct hp_register_cfg rcfg;
+	hp_register_cfg_defaults(&rcfg);
+	/* Sized with the dialogs unless configured: a site with many calls has
+	 * many phones registering. A REGISTER waits for its answer for
+	 * milliseconds, so an eighth as many pending ones is ample. */
+	rcfg.max_bindings = cfg->max_registrations ? cfg->max_registrations : cfg->max_dialogs;
+	rcfg.max_pending = rcfg.max_bindings / 8 > 4 ? rcfg.max_bindings / 8 : 4;
+	rcfg.hash_seed = cfg->hash_seed;
+	m->reg = hp_register_create(&rcfg);
+	uint32_t errs = cfg->max_error_flows ? cfg->max_error_flows
+		      : cfg->max_dialogs / 8 > 4 ? cfg->max_dialogs / 8 : 4;
+	m->errs = hp_flowtab_create(errs, sizeof(struct media_errkey), sizeof(uint64_t));
 	m->endq_cap = cfg->max_dialogs * 2;
 	m->endq = calloc(m->endq_cap, sizeof(*m->endq));
 	if (cfg->call_log > 0)
 		m->log = calloc(cfg->call_log, sizeof(*m->log));
 	if (m->streams == NULL || m->cands == NULL || m->eps == NULL || m->dialogs == NULL ||
-	    m->endq == NULL || (cfg->call_log > 0 && m->log == NULL)) {
+	    m->endq == NULL || (cfg->call_log > 0 && m->log == NULL) || m->reg == NULL ||
+	    m->errs == NULL) {
 		hp_media_destroy(m);
 		return NULL;
 	}
@@ -200,7 +226,8 @@ struct hp_media *hp_media_create(const struct hp_media_cfg *cfg, struct hp_count
 	m->memory = hp_flowtab_memory(m->streams) + hp_flowtab_memory(m->cands) +
 		    hp_flowtab_memory(m->eps) + hp_flowtab_memory(m->dialogs) +
 		    (size_t)m->endq_cap * sizeof(*m->endq) +
-		    (size_t)cfg->call_log * sizeof(*m->log);
+		    (size_t)cfg->call_log * sizeof(*m->log) + hp_register_memory(m->reg) +
+		    hp_flowtab_memory(m->errs);
 	update_gauges(m);
 	return m;
 }
@@ -213,6 +240,8 @@ void hp_media_destroy(struct hp_media *m)
 	hp_flowtab_destroy(m->cands);
 	hp_flowtab_destroy(m->eps);
 	hp_flowtab_destroy(m->dialogs);
+	hp_flowtab_destroy(m->errs);
+	hp_register_destroy(m->reg);
 	free(m->endq);
 	free(m->log);
 	free(m);
@@ -437,8 +466,55 @@ static void line_fill(struct media_line *l, const struct hp_sdp_media *mm)
 	}
 }
 
+/* RFC 1918, RFC 6598 (shared CGN space) and RFC 4193 (ULA) addresses: not
+ * reachable from the public side of a NAT. */
+static bool addr_private(int family, const uint8_t *a)
+{
+	if (family == 6)
+		return (a[0] & 0xFE) == 0xFC;
+	return a[0] == 10 || (a[0] == 172 && (a[1] & 0xF0) == 16) ||
+	       (a[0] == 192 && a[1] == 168) || (a[0] == 100 && (a[1] & 0xC0) == 64);
+}
+
+/* Reachable across the Internet: not private, loopback, link-local,
+ * unspecified or multicast. */
+static bool addr_public(int family, const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	if (addr_private(family, a))
+		return false;
+	if (family == 6)
+		return memcmp(a, zero, 15) != 0 && !(a[0] == 0xFE && (a[1] & 0xC0) == 0x80) &&
+		       a[0] != 0xFF;
+	return a[0] != 0 && a[0] != 127 && !(a[0] == 169 && a[1] == 254) && a[0] < 224;
+}
+
+/* A private c= in SDP that left a NAT (the message comes from a public
+ * address) towards a public peer: nothing rewrote it, so the peer's media
+ * goes to an address it cannot reach. */
+static void check_private_sdp(struct hp_media *m, struct media_dialog *d, int party,
+			      const struct hp_pkt *pkt, uint64_t ts_us)
+{
+	struct media_party *pp = &d->party[party];
+
+	if (pp->mismatch_reported || !addr_public(pkt->ip_version, pkt->src_addr) ||
+	    !addr_public(pkt->ip_version, pkt->dst_addr))
+		return;
+	for (int i = 0; i < pp->n_line; i++) {
+		const struct media_line *l = &pp->line[i];
+		if (l->family != pkt->ip_version || !addr_private(l->family, l->addr))
+			continue;
+		pp->mismatch_reported = true;
+		media_emit_sdp_mismatch(m, d, party, "private_address", l->family, l->addr, l->port,
+					pkt->src_addr, pkt->src_port, pkt->dst_addr, pkt->dst_port,
+					ts_us);
+		return;
+	}
+}
+
 static void learn_sdp(struct hp_media *m, struct media_dialog *d, int party,
-		      const struct hp_sip_msg *sip, uint64_t ts_us)
+		      const struct hp_pkt *pkt, const struct hp_sip_msg *sip, uint64_t ts_us)
 {
 	struct media_party *pp = &d->party[party];
 
@@ -463,6 +539,7 @@ static void learn_sdp(struct hp_media *m, struct media_dialog *d, int party,
 	*pp = next;
 	pp->have_sdp = true;
 	party_bind(m, d, party, ts_us);
+	check_private_sdp(m, d, party, pkt, ts_us);
 }
 
 static bool ieq_prefix(struct hp_str s, const char *lit)
@@ -544,6 +621,9 @@ static void dialog_end(struct hp_media *m, struct media_dialog *d, int reason)
 	memcpy(c.cid, d->call_id, c.cid_len);
 	memcpy(c.s, d->ended, sizeof(c.s));
 	media_emit_call_summary(m, d, &c);
+	media_emit_call_verdict(m, d, &c);
+	if (d->disc.requests > 0 && !d->disc.answered)
+		media_emit_checksum_discarded(m, d, m->now_us);
 	media_log_call(m, &c);
 	party_unbind(m, d, MEDIA_CALLER);
 	party_unbind(m, d, MEDIA_CALLEE);
@@ -638,9 +718,14 @@ static void dialog_state(struct hp_media *m, struct media_dialog *d, const struc
 void hp_media_on_sip(struct hp_media *m, const struct hp_pkt *pkt, const struct hp_sip_msg *sip,
 		     uint64_t ts_us)
 {
-	(void)pkt;
 	if (sip->call_id.len == 0)
 		return;
+	if (sip->method == HP_SIP_REGISTER) {
+		struct hp_register_change c;
+		if (hp_register_on_sip(m->reg, pkt, sip, ts_us, &c))
+			media_emit_register_change(m, &c);
+		return;
+	}
 	bool sdp = carries_sdp(sip);
 	bool invite = sip->is_request && sip->method == HP_SIP_INVITE;
 	/* Only an INVITE or an SDP starts tracking: REGISTER, OPTIONS, ... have no media. */
@@ -648,9 +733,71 @@ void hp_media_on_sip(struct hp_media *m, const struct hp_pkt *pkt, const struct 
 	if (d == NULL)
 		return;
 	int party = sender_party(m, d, sip);
+	/* A response to the discarded request, or a copy of it that the
+	 * receiver kept: the message got through after all. */
+	if (d->disc.requests > 0 && sip->cseq_num == d->disc.cseq)
+		d->disc.answered = true;
 	if (sdp)
-		learn_sdp(m, d, party, sip, ts_us);
+		learn_sdp(m, d, party, pkt, sip, ts_us);
 	dialog_state(m, d, sip, ts_us);
+}
+
+void hp_media_on_sip_discarded(struct hp_media *m, const struct hp_pkt *pkt,
+			       const struct hp_sip_msg *sip, int csum_verdict, uint64_t ts_us)
+{
+	if (sip->call_id.len == 0)
+		return;
+	bool invite = sip->is_request && sip->method == HP_SIP_INVITE;
+	struct media_dialog *d = dialog_get(m, sip, invite, ts_us);
+	if (d == NULL)
+		return;
+	struct media_discard *x = &d->disc;
+	if (x->n++ == 0)
+		x->first_us = ts_us;
+	x->last_us = ts_us;
+	if (!sip->is_request)
+		return;
+	/* A retransmission of the same request keeps what was learnt of it. */
+	if (x->requests++ == 0 || sip->cseq_num != x->cseq)
+		x->answered = false;
+	x->cseq = sip->cseq_num;
+	x->verdict = (uint8_t)csum_verdict;
+	x->family = pkt->ip_version;
+	memcpy(x->src, pkt->src_addr, 16);
+	memcpy(x->dst, pkt->dst_addr, 16);
+	x->sport = pkt->src_port;
+	x->dport = pkt->dst_port;
+	size_t n = sip->method_str.len < sizeof(x->method) - 1 ? sip->method_str.len
+								: sizeof(x->method) - 1;
+	memcpy(x->method, sip->method_str.p, n);
+	x->method[n] = '\0';
+}
+
+void hp_media_on_sip_error(struct hp_media *m, const struct hp_pkt *pkt, int reason,
+			   uint64_t ts_us)
+{
+	struct media_errkey k;
+	bool created;
+
+	memset(&k, 0, sizeof(k));
+	k.family = pkt->ip_version;
+	k.reason = (uint8_t)reason;
+	k.sport = pkt->src_port;
+	k.dport = pkt->dst_port;
+	addr_copy(k.src, pkt->ip_version, pkt->src_addr);
+	addr_copy(k.dst, pkt->ip_version, pkt->dst_addr);
+	uint32_t h = hp_flowtab_hash(&k, sizeof(k), m->seed.tag ^ SEED_ERR);
+	uint64_t *count = hp_flowtab_insert(m->errs, &k, h, ts_us, &created);
+	/* A full table reports nothing new: a flood of garbage is one story
+	 * per flow, not an event per datagram. */
+	if (count == NULL)
+		return;
+	if (!created) {
+		(*count)++;
+		return;
+	}
+	*count = 1;
+	media_emit_parse_error(m, pkt, reason, ts_us);
 }
 
 /* ------------------------------------------------------------------ streams */
@@ -710,6 +857,7 @@ static void stream_set_codec(struct hp_media *m, struct media_stream *s, uint8_t
 	/* Packets before this one were events or comfort noise: keep their count. */
 	uint64_t other = s->sil.other_packets;
 	hp_silence_init(&s->sil, sc, 0, m->cfg.flat_ms * (HP_SILENCE_RATE / 1000));
+	hp_silence_set_clip(&s->sil, m->cfg.clip_pct);
 	s->sil.other_packets = other;
 }
 
@@ -789,6 +937,31 @@ static void stream_adopt_clock(struct hp_media *m, struct media_stream *s, uint8
 	s->st.jitter_n = 0;
 }
 
+/* RTP that arrived at its endpoint from somewhere its sender's SDP did not
+ * announce: a NAT changed the source, and nothing fixed the SDP. Once per
+ * party and call. */
+static void check_source(struct hp_media *m, struct media_stream *s, bool to_dst, uint64_t ts_us)
+{
+	static const uint8_t zero[16];
+	struct media_dialog *d = s->d;
+
+	if (!to_dst || d == NULL)
+		return;
+	int sender = s->dir == HP_MEDIA_DIR_CALLER_TO_CALLEE ? MEDIA_CALLER : MEDIA_CALLEE;
+	struct media_party *pp = &d->party[sender];
+	const struct media_skey *k = hp_flowtab_key(m->streams, s);
+	if (!pp->have_sdp || pp->n_line == 0 || pp->mismatch_reported ||
+	    party_has_ep(pp, k->family, k->src, k->sport))
+		return;
+	const struct media_line *l = &pp->line[s->line_idx < pp->n_line ? s->line_idx : 0];
+	/* c=0.0.0.0 puts the stream on hold (RFC 3264 §8.4): it announces no source. */
+	if (l->family != k->family || memcmp(l->addr, zero, 16) == 0)
+		return;
+	pp->mismatch_reported = true;
+	media_emit_sdp_mismatch(m, d, sender, "rtp_source", k->family, l->addr, l->port, k->src,
+				k->sport, k->dst, k->dport, ts_us);
+}
+
 /* A new stream; e NULL for one found heuristically. */
 static struct media_stream *stream_new(struct hp_media *m, const struct media_skey *k, uint32_t h,
 				       const struct media_ep *e, bool to_dst, uint8_t first_pt,
@@ -802,9 +975,12 @@ static struct media_stream *stream_new(struct hp_media *m, const struct media_sk
 	s->codec_pt = HP_RTP_NO_PT;
 	s->heuristic = e == NULL;
 	hp_silence_init(&s->sil, HP_SILENCE_RAW, 0, m->cfg.flat_ms * (HP_SILENCE_RATE / 1000));
+	hp_silence_set_clip(&s->sil, m->cfg.clip_pct);
 	hp_rtp_stats_init(&s->st, 0);
-	if (e != NULL)
+	if (e != NULL) {
 		stream_bind(s, e, to_dst);
+		check_source(m, s, to_dst, ts_us);
+	}
 	s->clock = line_clock(s, first_pt);
 	uint8_t ev = s->st.event_pt;
 	hp_rtp_stats_init(&s->st, s->clock);
@@ -1039,6 +1215,7 @@ static int on_rtp(struct hp_media *m, const struct hp_pkt *pkt, const struct hp_
 			e = ep_find(m, pkt, &to_dst);
 			if (e != NULL && e->kind == MEDIA_EP_RTP) {
 				stream_bind(s, e, to_dst);
+				check_source(m, s, to_dst, ts_us);
 				stream_adopt_clock(m, s, rh.pt);
 			}
 		}
@@ -1160,6 +1337,9 @@ void hp_media_tick(struct hp_media *m, uint64_t now_us)
 			  stream_expired, m);
 	hp_flowtab_expire(m->cands, now_us, m->cfg.candidate_idle_ms * US_PER_MS, budget, NULL, NULL);
 	endq_run(m, now_us);
+	hp_register_tick(m->reg, now_us, budget);
+	hp_flowtab_expire(m->errs, now_us, (uint64_t)m->cfg.error_idle_ms * US_PER_MS, budget,
+			  NULL, NULL);
 	hp_flowtab_expire(m->dialogs, now_us, m->cfg.dialog_idle_ms * US_PER_MS, budget,
 			  dialog_expired, m);
 	update_gauges(m);

@@ -70,6 +70,15 @@ struct hp_media_cfg {
 	                             * random bits at start-up, so that keys crafted to share
 	                             * a bucket (long probes, a full table) are not known in
 	                             * advance (default 0: fixed, for tests) */
+	uint32_t clip_pct;          /* full-scale share of a 1 s window that counts as
+	                             * clipped (default 5, HP_SILENCE_DEF_CLIP_PCT) */
+	uint32_t late_audio_ms;     /* audio starting this long after its RTP, or stopping
+	                             * this long before it, is a call_verdict (default 5000) */
+	uint32_t max_registrations; /* REGISTER bindings tracked (0 -> max_dialogs) */
+	uint32_t max_error_flows;   /* (flow, reason) pairs of SIP parse errors remembered,
+	                             * each reported once per error_idle_ms (0 ->
+	                             * max_dialogs / 8, at least 4) */
+	uint32_t error_idle_ms;     /* default 60000 */
 	bool heuristic_rtp;         /* measure RTP no SDP announced (default true) */
 	bool heuristic_rtcp;        /* RTCP no SDP announced, odd ports only (default true) */
 };
@@ -123,12 +132,26 @@ struct hp_media;
 struct hp_media *hp_media_create(const struct hp_media_cfg *cfg, struct hp_counters *ctr,
 				 hp_media_sink sink, void *sink_arg);
 void hp_media_destroy(struct hp_media *m);
-/* Bytes of the stream, candidate, endpoint and dialog tables and the call log. */
+/* Bytes of the stream, candidate, endpoint, dialog, registration and parse-error
+ * tables and the call log. */
 size_t hp_media_memory(const struct hp_media *m);
 
 /* Hot. One parsed SIP message (request or response) captured at ts_us. */
 void hp_media_on_sip(struct hp_media *m, const struct hp_pkt *pkt, const struct hp_sip_msg *sip,
 		     uint64_t ts_us);
+
+/* Hot. A SIP message the receiving host discards (UDP checksum bad, or zero
+ * over IPv6; csum_verdict is its enum hp_csum_verdict): it sets up nothing,
+ * but counts against its call. A call whose discarded request was never
+ * answered gets a sip_checksum_discarded verdict when it ends. */
+void hp_media_on_sip_discarded(struct hp_media *m, const struct hp_pkt *pkt,
+			       const struct hp_sip_msg *sip, int csum_verdict, uint64_t ts_us);
+
+/* Hot. A UDP datagram taken for SIP that hp_sip_parse() refused with reason
+ * (an HP_R_SIP_* code): a sip_parse_error verdict, once per flow and reason
+ * until the pair has been quiet for cfg.error_idle_ms. */
+void hp_media_on_sip_error(struct hp_media *m, const struct hp_pkt *pkt, int reason,
+			   uint64_t ts_us);
 
 /* Hot. One UDP datagram that is not SIP, its checksum good (or not checked).
  * Returns an enum hp_media_result or a negative reason (above). */

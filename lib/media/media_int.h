@@ -9,6 +9,7 @@
 #include "media/media.h"
 #include "rtp/rtp.h"
 #include "sdp/sdp.h"
+#include "register/register.h"
 #include "silence/silence.h"
 
 enum { MEDIA_CALLER = 0, MEDIA_CALLEE = 1, MEDIA_NO_PARTY = 0xFF };
@@ -62,6 +63,23 @@ struct media_party {
 	uint8_t n_line;
 	bool have_sdp;
 	bool rtp_seen;               /* a stream this party sent was seen */
+	bool mismatch_reported;      /* one sdp_address_mismatch per party and call */
+};
+
+/* The SIP messages of a call that the receiving host discarded for their
+ * UDP checksum, and whether the last discarded request was answered anyway
+ * (a retransmission got through). */
+struct media_discard {
+	uint32_t n;                  /* discarded messages */
+	uint32_t requests;           /* of which requests */
+	uint32_t cseq;               /* the last discarded request's CSeq */
+	bool answered;               /* a response to that CSeq reached its sender */
+	uint8_t family;
+	uint8_t verdict;             /* enum hp_csum_verdict of the last one */
+	uint16_t sport, dport;
+	uint8_t src[16], dst[16];    /* of the last discarded request */
+	uint64_t first_us, last_us;
+	char method[16];
 };
 
 /* What the call view keeps of a stream. */
@@ -78,6 +96,9 @@ struct media_stream_sum {
 	uint64_t packets;
 	int64_t lost;
 	uint64_t discarded;          /* by the receiver (bad UDP checksum) */
+	uint64_t flat_end_us;
+	bool have_audio_span;        /* first/last_audio are set (hp_silence_result) */
+	uint64_t first_audio_us, last_audio_end_us;
 	uint8_t src[16], dst[16];
 	char codec[MEDIA_CODEC_NAME];
 };
@@ -111,6 +132,7 @@ struct media_dialog {
 	uint16_t call_id_len;
 	char call_id[HP_MEDIA_CALL_ID_MAX + 1];
 	struct media_party party[2];
+	struct media_discard disc;
 	struct media_stream_sum ended[MEDIA_SUM_STREAMS];
 };
 
@@ -155,6 +177,8 @@ struct hp_media {
 	hp_media_sink sink;
 	void *sink_arg;
 	struct hp_flowtab *streams, *cands, *eps, *dialogs;
+	struct hp_flowtab *errs;          /* (flow, reason) of SIP parse errors reported */
+	struct hp_register *reg;
 	struct {
 		uint32_t dlg, dlg2, ep, stream, stream4, tag;
 	} seed;                           /* from cfg.hash_seed */
@@ -176,6 +200,10 @@ const char *media_end_label(int reason);
 void media_emit(struct hp_media *m, uint8_t hep_type, size_t len, const struct media_dialog *d,
 		uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
 		uint16_t dport, uint64_t ts_us);
+/* media_emit with an explicit correlation id (a flow or an AOR). */
+void media_emit_cid(struct hp_media *m, uint8_t hep_type, size_t len, struct hp_str cid,
+		    uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+		    uint16_t dport, uint64_t ts_us);
 void media_emit_flat(struct hp_media *m, const struct media_stream *s,
 		     const struct hp_silence_result *r, bool final, uint64_t ts_us);
 /* Final events and the type-34 report of a stream that ends; fills its summary. */
@@ -189,5 +217,21 @@ void media_log_call(struct hp_media *m, const struct media_call_sum *c);
 /* The call_summary event of an ending dialog, from its call-log entry c. */
 void media_emit_call_summary(struct hp_media *m, const struct media_dialog *d,
 			     const struct media_call_sum *c);
+
+/* Diagnostics verdicts (issue 13); each counts hepprobe_verdicts_total. */
+void media_emit_call_verdict(struct hp_media *m, const struct media_dialog *d,
+			     const struct media_call_sum *c);
+/* kind "rtp_source": RTP of party came from observed, not the announced
+ * endpoint; "private_address": party's SDP announced a private address in a
+ * message from the public observed address to the public peer. */
+void media_emit_sdp_mismatch(struct hp_media *m, const struct media_dialog *d, int party,
+			     const char *kind, int family, const uint8_t *ann_addr,
+			     uint16_t ann_port, const uint8_t *obs_addr, uint16_t obs_port,
+			     const uint8_t *peer_addr, uint16_t peer_port, uint64_t ts_us);
+void media_emit_checksum_discarded(struct hp_media *m, const struct media_dialog *d,
+				   uint64_t ts_us);
+void media_emit_register_change(struct hp_media *m, const struct hp_register_change *c);
+void media_emit_parse_error(struct hp_media *m, const struct hp_pkt *pkt, int reason,
+			    uint64_t ts_us);
 
 #endif

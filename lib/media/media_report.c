@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include "common/json.h"
+#include "csum/csum.h"
 #include "hep/hep.h"
 #include "media/media_int.h"
 
@@ -12,14 +13,22 @@ void media_emit(struct hp_media *m, uint8_t hep_type, size_t len, const struct m
 		uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
 		uint16_t dport, uint64_t ts_us)
 {
+	struct hp_str cid = { d != NULL ? d->call_id : "", d != NULL ? d->call_id_len : 0 };
+
+	media_emit_cid(m, hep_type, len, cid, family, src, dst, sport, dport, ts_us);
+}
+
+void media_emit_cid(struct hp_media *m, uint8_t hep_type, size_t len, struct hp_str cid,
+		    uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+		    uint16_t dport, uint64_t ts_us)
+{
 	struct hp_media_record r;
 
 	memset(&r, 0, sizeof(r));
 	r.hep_type = hep_type;
 	r.json = m->buf;
 	r.json_len = len;
-	r.correlation_id.p = d != NULL ? d->call_id : "";
-	r.correlation_id.len = d != NULL ? d->call_id_len : 0;
+	r.correlation_id = cid;
 	r.ip_version = family;
 	memcpy(r.src_addr, src, 16);
 	memcpy(r.dst_addr, dst, 16);
@@ -45,6 +54,11 @@ static void emit_stream(struct hp_media *m, const struct media_stream *s, uint8_
 	media_emit(m, hep_type, n, s->d, k->family, k->src, k->dst, k->sport, k->dport, ts_us);
 	hp_ctr_inc(m->ctr, hep_type == HP_HEP_PROTO_QOS_JSON ? HP_CTR_MEDIA_REPORTS
 							     : HP_CTR_MEDIA_EVENTS);
+}
+
+static void json_cid_key(struct hp_json *j, const char *key, const struct media_dialog *d)
+{
+	hp_json_str(j, key, d != NULL ? d->call_id : "", d != NULL ? d->call_id_len : 0);
 }
 
 static void json_call_id(struct hp_json *j, const struct media_dialog *d)
@@ -111,6 +125,45 @@ static void emit_low_level(struct hp_media *m, const struct media_stream *s,
 	emit_stream(m, s, HP_HEP_PROTO_LOG, &j, s->st.last_us);
 }
 
+/* Verdicts have their own family, apart from hepprobe_media_events_total. */
+static void count_verdict(struct hp_media *m, int v)
+{
+	hp_ctr_inc(m->ctr, HP_CTR_VERDICT_BASE + v);
+}
+
+/* The party that sends a direction. */
+static const char *sender_name(int dir)
+{
+	return dir == HP_MEDIA_DIR_CALLER_TO_CALLEE ? "caller"
+	       : dir == HP_MEDIA_DIR_CALLEE_TO_CALLER ? "callee" : "unknown";
+}
+
+static void emit_clipping(struct hp_media *m, const struct media_stream *s,
+			  const struct hp_silence_result *r)
+{
+	struct hp_json j;
+
+	hp_json_init(&j, m->buf, sizeof(m->buf));
+	hp_json_obj_begin(&j, NULL);
+	hp_json_cstr(&j, "event", "clipping");
+	json_stream_ids(&j, m, s);
+	hp_json_cstr(&j, "sender", sender_name(s->dir));
+	hp_json_u64(&j, "window_ms", (uint64_t)s->sil.window_samples * 1000 / HP_SILENCE_RATE);
+	hp_json_u64(&j, "clip_pct_threshold", s->sil.clip_pct);
+	hp_json_u64(&j, "clipped_windows", r->clip_windows);
+	hp_json_fixed(&j, "max_full_scale_pct", r->clip_max_permille, 1);
+	hp_json_u64(&j, "start_us", r->clip_first_us);
+	hp_json_u64(&j, "end_us", r->clip_last_end_us);
+	hp_json_obj_end(&j);
+	size_t n = hp_json_finish(&j);
+	if (n == 0)
+		return;
+	const struct media_skey *k = skey(m, s);
+	media_emit(m, HP_HEP_PROTO_LOG, n, s->d, k->family, k->src, k->dst, k->sport, k->dport,
+		   s->st.last_us);
+	count_verdict(m, HP_VERDICT_CLIPPING);
+}
+
 static const char *verdict_label(int v)
 {
 	return v == MEDIA_VERDICT_ENCRYPTED ? "encrypted" : hp_silence_label(v);
@@ -136,6 +189,35 @@ static void emit_stream_end(struct hp_media *m, const struct media_stream *s, in
 	hp_json_bool(&j, "heuristic", s->heuristic);
 	hp_json_obj_end(&j);
 	emit_stream(m, s, HP_HEP_PROTO_LOG, &j, sum->end_us);
+}
+
+/* The rest of the RTP-agent report keys Homer's QoS view and heplify-server
+ * read (HEP3.md): one final report per stream, so the minimum MOS is the MOS.
+ * DIR is 0 for caller->callee (or unknown), 1 for callee->caller; TYPE is
+ * HANGUP: this is the stream's final report. */
+static void json_qos_keys(struct hp_json *j, const struct hp_media *m,
+			  const struct media_stream *s, const struct hp_rtp_summary *q,
+			  const struct hp_emodel *em)
+{
+	const struct media_skey *k = skey(m, s);
+	char a[64];
+
+	json_cid_key(j, "CORRELATION_ID", s->d);
+	hp_json_u64(j, "TOTAL_PK", q->packets);
+	hp_json_u64(j, "EXPECTED_PK", q->expected);
+	hp_json_fixed(j, "MAX_JITTER", fixed(q->max_jitter_ms, 3), 3);
+	hp_json_fixed(j, "MIN_MOS", fixed(em->mos, 2), 2);
+	hp_json_fixed(j, "RFACTOR", fixed(em->r, 1), 1);
+	hp_addr_format(k->family, k->src, a, sizeof(a));
+	hp_json_cstr(j, "SRC_IP", a);
+	hp_json_u64(j, "SRC_PORT", k->sport);
+	hp_addr_format(k->family, k->dst, a, sizeof(a));
+	hp_json_cstr(j, "DST_IP", a);
+	hp_json_u64(j, "DST_PORT", k->dport);
+	hp_json_u64(j, "CODEC_PT", s->codec_pt != HP_RTP_NO_PT ? s->codec_pt : 0);
+	hp_json_cstr(j, "CODEC_NAME", s->codec);
+	hp_json_u64(j, "DIR", s->dir == HP_MEDIA_DIR_CALLEE_TO_CALLER ? 1 : 0);
+	hp_json_cstr(j, "TYPE", "HANGUP");
 }
 
 /* Type 34. Our fields, then the upper-case keys Homer's tools read: MOS, JITTER
@@ -191,6 +273,7 @@ static void emit_report(struct hp_media *m, const struct media_stream *s, int re
 	hp_json_fixed(&j, "JITTER", fixed(q->mean_jitter_ms, 3), 3);
 	hp_json_i64(&j, "PACKET_LOSS", q->lost > 0 ? q->lost : 0);
 	hp_json_fixed(&j, "DELTA", fixed(q->max_gap_ms, 3), 3);
+	json_qos_keys(&j, m, s, q, &em);
 	hp_json_obj_end(&j);
 	emit_stream(m, s, HP_HEP_PROTO_QOS_JSON, &j, sum->end_us);
 }
@@ -216,6 +299,10 @@ static void sum_fill(const struct hp_media *m, const struct media_stream *s,
 	out->packets = q->packets;
 	out->lost = q->lost;
 	out->discarded = s->discarded;
+	out->flat_end_us = r->flat_end_us;
+	out->have_audio_span = r->have_audio_span;
+	out->first_audio_us = r->first_audio_us;
+	out->last_audio_end_us = r->last_audio_end_us;
 	memcpy(out->src, k->src, 16);
 	memcpy(out->dst, k->dst, 16);
 	memcpy(out->codec, s->codec, MEDIA_CODEC_NAME);
@@ -250,6 +337,8 @@ void media_stream_end_records(struct hp_media *m, struct media_stream *s, int re
 	}
 	if (!s->srtp && r.verdict == HP_SILENCE_LOW_LEVEL)
 		emit_low_level(m, s, &r);
+	if (!s->srtp && r.clipped)
+		emit_clipping(m, s, &r);
 	emit_stream_end(m, s, reason, sum);
 	emit_report(m, s, reason, sum, &q);
 }
@@ -542,6 +631,300 @@ void media_emit_call_summary(struct hp_media *m, const struct media_dialog *d,
 		media_emit(m, HP_HEP_PROTO_LOG, len, d, 4, zero, zero, 0, 0, c->end_us);
 	}
 	hp_ctr_inc(m->ctr, HP_CTR_MEDIA_EVENTS);
+}
+
+/* ------------------------------------------------------------------ verdicts */
+
+/* What a direction's call_verdict says, and the advice that goes with it. */
+struct dir_fault {
+	const char *kind;
+	const char *check;
+	uint64_t start_us;
+	uint64_t duration_ms;
+	const char *position;   /* flat line: "whole", "start", "end", "middle" */
+};
+
+/* A flat run this close to a stream's edge starts or ends it. */
+#define EDGE_US 1000000ull
+
+static const char *flat_position(const struct media_stream_sum *s)
+{
+	bool at_start = s->flat_start_us < s->start_us + EDGE_US;
+	bool at_end = s->flat_end_us + EDGE_US > s->end_us;
+
+	return at_start && at_end ? "whole" : at_start ? "start" : at_end ? "end" : "middle";
+}
+
+static bool dir_fault_of(const struct hp_media *m, const struct call_entry *e,
+			 struct dir_fault *f)
+{
+	const struct media_stream_sum *s = e->s;
+	uint64_t late_us = (uint64_t)m->cfg.late_audio_ms * 1000;
+
+	memset(f, 0, sizeof(*f));
+	if (e->verdict == MEDIA_VERDICT_NO_RTP) {
+		f->kind = "no_rtp";
+		f->check = "network: NAT, firewall or a wrong c= address; no RTP was sent or it took another path";
+		return true;
+	}
+	if (s == NULL)
+		return false;
+	if (verdict_flat(s->verdict)) {
+		f->kind = "flatline";
+		f->check = "endpoint: RTP flows but the waveform is constant (muted or broken microphone, handset in the headset jack, stuck DSP)";
+		f->start_us = s->flat_start_us;
+		f->duration_ms = s->flat_ms;
+		f->position = flat_position(s);
+		return true;
+	}
+	if (s->verdict == HP_SILENCE_LOW_LEVEL) {
+		f->kind = "low_level";
+		f->check = "endpoint: only low-level noise, no speech (microphone muted or gain far too low)";
+		f->start_us = s->start_us;
+		f->duration_ms = (s->end_us - s->start_us) / 1000;
+		return true;
+	}
+	if (s->verdict != HP_SILENCE_AUDIO || !s->have_audio_span)
+		return false;
+	if (s->first_audio_us >= s->start_us + late_us) {
+		f->kind = "late_audio";
+		f->check = "endpoint: RTP flowed without speech before audio started (late unmute, media path set up late)";
+		f->start_us = s->start_us;
+		f->duration_ms = (s->first_audio_us - s->start_us) / 1000;
+		return true;
+	}
+	if (s->end_us >= s->last_audio_end_us + late_us) {
+		f->kind = "early_stop";
+		f->check = "endpoint: audio stopped while RTP kept flowing (microphone cut, device switched)";
+		f->start_us = s->last_audio_end_us;
+		f->duration_ms = (s->end_us - s->last_audio_end_us) / 1000;
+		return true;
+	}
+	return false;
+}
+
+/* At call end: one event explaining every direction, when at least one of
+ * them is faulty. A call whose directions all carried audio gets none: a
+ * verdict is an accusation, the call_summary already says all was well. */
+void media_emit_call_verdict(struct hp_media *m, const struct media_dialog *d,
+			     const struct media_call_sum *c)
+{
+	static const uint8_t zero[16];
+	struct call_entry e[CALL_ENTRIES];
+	struct dir_fault f[CALL_ENTRIES];
+	int n = call_entries(c, e), faults = 0, first = -1;
+	struct hp_json j;
+
+	for (int i = 0; i < n; i++) {
+		if (dir_fault_of(m, &e[i], &f[i])) {
+			faults++;
+			if (first < 0)
+				first = i;
+		}
+	}
+	if (faults == 0)
+		return;
+	hp_json_init(&j, m->buf, sizeof(m->buf));
+	hp_json_obj_begin(&j, NULL);
+	hp_json_cstr(&j, "event", "call_verdict");
+	json_call_id(&j, d);
+	hp_json_cstr(&j, "verdict", f[first].kind);
+	hp_json_cstr(&j, "bad_direction", hp_media_dir_label(e[first].dir));
+	hp_json_cstr(&j, "bad_sender", sender_name(e[first].dir));
+	hp_json_arr_begin(&j, "directions");
+	for (int i = 0; i < n; i++) {
+		const struct media_stream_sum *s = e[i].s;
+		hp_json_obj_begin(&j, NULL);
+		hp_json_cstr(&j, "direction", hp_media_dir_label(e[i].dir));
+		hp_json_cstr(&j, "sender", sender_name(e[i].dir));
+		if (s != NULL) {
+			hp_json_endpoint(&j, "src", s->family, s->src, s->sport);
+			hp_json_endpoint(&j, "dst", s->family, s->dst, s->dport);
+			hp_json_hex32(&j, "ssrc", s->ssrc);
+		} else {
+			const struct media_line *fl, *tl;
+			no_rtp_lines(d, e[i].dir == HP_MEDIA_DIR_CALLER_TO_CALLEE ? MEDIA_CALLER
+										 : MEDIA_CALLEE, &fl, &tl);
+			json_no_rtp_ends(&j, fl, tl);
+		}
+		bool bad = f[i].kind != NULL;
+		hp_json_cstr(&j, "verdict", bad ? f[i].kind : verdict_label(e[i].verdict));
+		if (bad) {
+			if (f[i].position != NULL)
+				hp_json_cstr(&j, "position", f[i].position);
+			if (s != NULL) {
+				hp_json_u64(&j, "start_us", f[i].start_us);
+				hp_json_u64(&j, "duration_ms", f[i].duration_ms);
+			}
+			hp_json_cstr(&j, "check", f[i].check);
+		}
+		hp_json_obj_end(&j);
+	}
+	hp_json_arr_end(&j);
+	hp_json_obj_end(&j);
+	size_t len = hp_json_finish(&j);
+	if (len == 0)
+		return;
+	const struct media_stream_sum *s = e[first].s;
+	if (s != NULL) {
+		media_emit(m, HP_HEP_PROTO_LOG, len, d, s->family, s->src, s->dst, s->sport, s->dport,
+			   c->end_us);
+	} else {
+		const struct media_line *fl, *tl;
+		no_rtp_lines(d, e[first].dir == HP_MEDIA_DIR_CALLER_TO_CALLEE ? MEDIA_CALLER
+									  : MEDIA_CALLEE, &fl, &tl);
+		media_emit(m, HP_HEP_PROTO_LOG, len, d, fl->family, fl->addr,
+			   tl != NULL ? tl->addr : zero, fl->port, tl != NULL ? tl->port : 0, c->end_us);
+	}
+	count_verdict(m, HP_VERDICT_CALL_VERDICT);
+}
+
+void media_emit_sdp_mismatch(struct hp_media *m, const struct media_dialog *d, int party,
+			     const char *kind, int family, const uint8_t *ann_addr,
+			     uint16_t ann_port, const uint8_t *obs_addr, uint16_t obs_port,
+			     const uint8_t *peer_addr, uint16_t peer_port, uint64_t ts_us)
+{
+	struct hp_json j;
+
+	hp_json_init(&j, m->buf, sizeof(m->buf));
+	hp_json_obj_begin(&j, NULL);
+	hp_json_cstr(&j, "event", "sdp_address_mismatch");
+	json_call_id(&j, d);
+	hp_json_cstr(&j, "kind", kind);
+	hp_json_cstr(&j, "party", party == MEDIA_CALLER ? "caller" : "callee");
+	hp_json_endpoint(&j, "announced", family, ann_addr, ann_port);
+	hp_json_endpoint(&j, "observed", family, obs_addr, obs_port);
+	hp_json_endpoint(&j, "peer", family, peer_addr, peer_port);
+	hp_json_cstr(&j, "check", strcmp(kind, "rtp_source") == 0
+		     ? "NAT without a fixing SBC: the far end must latch onto the observed source (symmetric RTP, RFC 4961) or an SBC must rewrite c="
+		     : "a private address announced across a NAT: media sent to it cannot arrive; fix the SDP at an SBC or ALG, or use STUN/ICE on the phone");
+	hp_json_u64(&j, "ts_us", ts_us);
+	hp_json_obj_end(&j);
+	size_t n = hp_json_finish(&j);
+	if (n == 0)
+		return;
+	media_emit(m, HP_HEP_PROTO_LOG, n, d, (uint8_t)family, obs_addr, peer_addr, obs_port,
+		   peer_port, ts_us);
+	count_verdict(m, HP_VERDICT_SDP_ADDRESS_MISMATCH);
+}
+
+void media_emit_checksum_discarded(struct hp_media *m, const struct media_dialog *d,
+				   uint64_t ts_us)
+{
+	const struct media_discard *x = &d->disc;
+	struct hp_json j;
+
+	hp_json_init(&j, m->buf, sizeof(m->buf));
+	hp_json_obj_begin(&j, NULL);
+	hp_json_cstr(&j, "event", "sip_checksum_discarded");
+	json_call_id(&j, d);
+	hp_json_endpoint(&j, "sending_host", x->family, x->src, x->sport);
+	hp_json_endpoint(&j, "receiving_host", x->family, x->dst, x->dport);
+	hp_json_cstr(&j, "method", x->method);
+	hp_json_u64(&j, "cseq", x->cseq);
+	hp_json_u64(&j, "discarded", x->n);
+	hp_json_u64(&j, "discarded_requests", x->requests);
+	hp_json_cstr(&j, "checksum", hp_csum_verdict_label(x->verdict));
+	hp_json_bool(&j, "answered", false);
+	hp_json_u64(&j, "first_us", x->first_us);
+	hp_json_u64(&j, "last_us", x->last_us);
+	hp_json_cstr(&j, "check", "the call failed on the wire: the receiver dropped every copy for its UDP checksum; look at the sending host's NIC checksum offload");
+	hp_json_obj_end(&j);
+	size_t n = hp_json_finish(&j);
+	if (n == 0)
+		return;
+	media_emit(m, HP_HEP_PROTO_LOG, n, d, x->family, x->src, x->dst, x->sport, x->dport, ts_us);
+	count_verdict(m, HP_VERDICT_SIP_CHECKSUM_DISCARDED);
+}
+
+static void json_reg_addr(struct hp_json *j, const char *key, const struct hp_register_addr *a)
+{
+	hp_json_endpoint(j, key, a->family, a->addr, a->port);
+}
+
+void media_emit_register_change(struct hp_media *m, const struct hp_register_change *c)
+{
+	struct hp_json j;
+
+	hp_json_init(&j, m->buf, sizeof(m->buf));
+	hp_json_obj_begin(&j, NULL);
+	hp_json_cstr(&j, "event", "register_target_change");
+	hp_json_cstr(&j, "aor", c->aor);
+	hp_json_cstr(&j, "contact", c->contact);
+	hp_json_cstr(&j, "call_id", c->call_id);
+	json_reg_addr(&j, "client", &c->client);
+	json_reg_addr(&j, "old_server", &c->old_server);
+	json_reg_addr(&j, "new_server", &c->new_server);
+	hp_json_u64(&j, "old_registered_us", c->old_registered_us);
+	hp_json_u64(&j, "new_registered_us", c->new_registered_us);
+	hp_json_u64(&j, "interval_ms", (c->new_registered_us - c->old_registered_us) / 1000);
+	hp_json_u64(&j, "old_valid_for_ms", (c->old_expires_us - c->new_registered_us) / 1000);
+	hp_json_u64(&j, "expires_s", c->expires_s);
+	hp_json_cstr(&j, "check", "the UA moved to another server while still registered at the first (rotating DNS answers over UDP): the new NAT binding breaks calls to it; pin the server or use TCP/TLS");
+	hp_json_obj_end(&j);
+	size_t n = hp_json_finish(&j);
+	if (n == 0)
+		return;
+	struct hp_str aor = { c->aor, (uint32_t)strlen(c->aor) };
+	media_emit_cid(m, HP_HEP_PROTO_LOG, n, aor, c->client.family, c->client.addr,
+		       c->new_server.addr, c->client.port, c->new_server.port, c->new_registered_us);
+	count_verdict(m, HP_VERDICT_REGISTER_TARGET_CHANGE);
+}
+
+/* The flow as a correlation id: "udp:SRC:PORT->DST:PORT". */
+static size_t flow_id(const struct hp_pkt *pkt, char *buf, size_t cap)
+{
+	struct text t = { .buf = buf, .cap = cap };
+	char a[64];
+
+	text_cstr(&t, "udp:");
+	for (int side = 0; side < 2; side++) {
+		const uint8_t *addr = side ? pkt->dst_addr : pkt->src_addr;
+		hp_addr_format(pkt->ip_version, addr, a, sizeof(a));
+		if (side)
+			text_cstr(&t, "->");
+		if (pkt->ip_version == 6)
+			text_cstr(&t, "[");
+		text_cstr(&t, a);
+		text_cstr(&t, pkt->ip_version == 6 ? "]:" : ":");
+		text_u64(&t, side ? pkt->dst_port : pkt->src_port);
+	}
+	return t.len;
+}
+
+/* Bytes of the refused message's first line kept in the event. */
+#define PARSE_ERR_LINE 120
+
+void media_emit_parse_error(struct hp_media *m, const struct hp_pkt *pkt, int reason,
+			    uint64_t ts_us)
+{
+	char fid[128];
+	size_t fl = flow_id(pkt, fid, sizeof(fid));
+	size_t ll = 0;
+	struct hp_json j;
+
+	while (ll < pkt->payload_len && ll < PARSE_ERR_LINE && pkt->payload[ll] != '\r' &&
+	       pkt->payload[ll] != '\n')
+		ll++;
+	hp_json_init(&j, m->buf, sizeof(m->buf));
+	hp_json_obj_begin(&j, NULL);
+	hp_json_cstr(&j, "event", "sip_parse_error");
+	hp_json_cstr(&j, "reason", hp_reason_label(reason));
+	hp_json_cstr(&j, "transport", "udp");
+	hp_json_endpoint(&j, "src", pkt->ip_version, pkt->src_addr, pkt->src_port);
+	hp_json_endpoint(&j, "dst", pkt->ip_version, pkt->dst_addr, pkt->dst_port);
+	hp_json_str(&j, "first_line", ll > 0 ? (const char *)pkt->payload : "", ll);
+	hp_json_u64(&j, "length", pkt->payload_len);
+	hp_json_u64(&j, "ts_us", ts_us);
+	hp_json_cstr(&j, "check", "the receiver cannot parse this message and drops it; look at the sender's SIP stack or an ALG rewriting it");
+	hp_json_obj_end(&j);
+	size_t n = hp_json_finish(&j);
+	if (n == 0)
+		return;
+	struct hp_str cid = { fid, (uint32_t)fl };
+	media_emit_cid(m, HP_HEP_PROTO_LOG, n, cid, pkt->ip_version, pkt->src_addr, pkt->dst_addr,
+		       pkt->src_port, pkt->dst_port, ts_us);
+	count_verdict(m, HP_VERDICT_SIP_PARSE_ERROR);
 }
 
 /* ------------------------------------------------------------------ call view */

@@ -36,6 +36,17 @@ static const char *const delivery_labels[] = {
 #undef HP_DELIVERY_LABEL
 };
 
+static const char *const verdict_labels[] = {
+#define HP_VERDICT_LABEL(id, label) label,
+	HP_VERDICT_KINDS(HP_VERDICT_LABEL)
+#undef HP_VERDICT_LABEL
+};
+
+const char *hp_verdict_label(int v)
+{
+	return v >= 0 && v < HP_VERDICT_MAX ? verdict_labels[v] : "";
+}
+
 /* Label value of slot i of a family, or NULL when the slot is not exported.
  * tmp is the caller's scratch for labels that are formatted (status codes),
  * so rendering from two threads at once is safe. */
@@ -45,6 +56,12 @@ static const char *delivery_label(int i, char tmp[8])
 {
 	(void)tmp;
 	return delivery_labels[i];
+}
+
+static const char *verdict_label(int i, char tmp[8])
+{
+	(void)tmp;
+	return verdict_labels[i];
 }
 
 static const char *drop_label(int i, char tmp[8])
@@ -97,6 +114,8 @@ static const struct family families[] = {
 	  "method", HP_CTR_SIP_REQ_BASE, HP_SIP_METHOD_MAX, method_label, 0 },
 	{ "hepprobe_sip_responses_total", "SIP responses parsed, by status code",
 	  "status", HP_CTR_SIP_RESP_BASE, HP_SIP_STATUS_MAX, status_label, 1 },
+	{ "hepprobe_verdicts_total", "Diagnostics verdicts emitted as HEP type-100 events, by verdict",
+	  "verdict", HP_CTR_VERDICT_BASE, HP_VERDICT_MAX, verdict_label, 0 },
 };
 
 void hp_metrics_sum(struct hp_counters *dst, const struct hp_counters *src)

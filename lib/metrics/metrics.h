@@ -83,6 +83,27 @@ enum hp_delivery {
 	HP_DELIVERED_MAX
 };
 
+/* Diagnostics verdicts (issue 13): accusations an engineer acts on, one
+ * HEP type-100 event each, counted in hepprobe_verdicts_total{verdict=...}. */
+#define HP_VERDICT_KINDS(X) \
+	X(CALL_VERDICT, "call_verdict") \
+	X(SDP_ADDRESS_MISMATCH, "sdp_address_mismatch") \
+	X(REGISTER_TARGET_CHANGE, "register_target_change") \
+	X(SIP_PARSE_ERROR, "sip_parse_error") \
+	X(SIP_CHECKSUM_DISCARDED, "sip_checksum_discarded") \
+	X(CLIPPING, "clipping")
+
+enum hp_verdict {
+#define HP_VERDICT_ENUM(id, label) HP_VERDICT_##id,
+	HP_VERDICT_KINDS(HP_VERDICT_ENUM)
+#undef HP_VERDICT_ENUM
+	HP_VERDICT_MAX
+};
+
+/* "call_verdict", ...; "" for an unknown value. The end-of-run report lists
+ * every verdict, zero included (src/ctl.c), so a clean run says so. */
+const char *hp_verdict_label(int v);
+
 #define HP_SIP_STATUS_MAX 700
 
 enum hp_ctr {
@@ -95,7 +116,8 @@ enum hp_ctr {
 	HP_CTR_DELIVERED_BASE = HP_CTR_CSUM_BASE + HP_CSUM_MAX,
 	HP_CTR_SIP_REQ_BASE = HP_CTR_DELIVERED_BASE + HP_DELIVERED_MAX,
 	HP_CTR_SIP_RESP_BASE = HP_CTR_SIP_REQ_BASE + HP_SIP_METHOD_MAX,
-	HP_CTR_MAX = HP_CTR_SIP_RESP_BASE + HP_SIP_STATUS_MAX
+	HP_CTR_VERDICT_BASE = HP_CTR_SIP_RESP_BASE + HP_SIP_STATUS_MAX,
+	HP_CTR_MAX = HP_CTR_VERDICT_BASE + HP_VERDICT_MAX
 };
 
 struct hp_counters {

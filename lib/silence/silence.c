@@ -35,6 +35,12 @@ void hp_silence_init(struct hp_silence *s, enum hp_silence_codec codec,
 		window_samples = HP_SILENCE_MAX_WINDOW;
 	s->window_samples = window_samples;
 	s->flag_samples = flag_samples ? flag_samples : HP_SILENCE_DEF_FLAG;
+	s->clip_pct = HP_SILENCE_DEF_CLIP_PCT;
+}
+
+void hp_silence_set_clip(struct hp_silence *s, unsigned pct)
+{
+	s->clip_pct = (uint8_t)(pct < 1 ? 1 : pct > 100 ? 100 : pct);
 }
 
 void hp_silence_note_other(struct hp_silence *s)
@@ -190,9 +196,48 @@ static void decode_segment(struct hp_silence *s, const int16_t *tab, const uint6
 	s->run_end_us = end_us;
 }
 
+/* Samples at the law's full-scale magnitude: mu-law codes 0x00/0x80 and A-law
+ * 0x2A/0xAA (G.711 tables 1a, 2a; both signs, ignoring bit 7). */
+static uint32_t count_full_scale(uint8_t code, const uint8_t *p, size_t n)
+{
+	uint32_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += (p[i] & 0x7F) == code;
+	return c;
+}
+
+/* A complete window ends at end_us: its class counts, and its clipping and
+ * audio span are kept. */
+static void close_window(struct hp_silence *s, uint64_t end_us)
+{
+	enum hp_silence_verdict v = classify_window(s->win_n, s->win_sum, s->win_sumsq,
+						    s->run_samples);
+	s->windows[v]++;
+	if (v == HP_SILENCE_AUDIO) {
+		if (s->windows[HP_SILENCE_AUDIO] == 1)
+			s->first_audio_us = s->win_start_us;
+		s->last_audio_end_us = end_us;
+	}
+	uint32_t permille = (uint32_t)((uint64_t)s->win_clip * 1000 / s->win_n);
+	if ((uint64_t)s->win_clip * 100 >= (uint64_t)s->clip_pct * s->win_n) {
+		if (s->clip_windows++ == 0)
+			s->clip_first_us = s->win_start_us;
+		s->clip_last_end_us = end_us;
+	}
+	if (permille > s->clip_max_permille)
+		s->clip_max_permille = permille;
+	s->win_n = 0;
+	s->win_sum = 0;
+	s->win_sumsq = 0;
+	s->win_clip = 0;
+}
+
 static void update_decoded(struct hp_silence *s, const int16_t *tab, const uint64_t *ptab,
 			   const uint8_t *p, size_t len, uint64_t ts_us)
 {
+	uint8_t fs_code = s->codec == HP_SILENCE_PCMU ? 0x00 : 0x2A;
+
 	if (s->audio_samples == 0) {
 		s->run_value = tab[p[0]];
 		s->run_samples = 0;
@@ -202,15 +247,14 @@ static void update_decoded(struct hp_silence *s, const int16_t *tab, const uint6
 	while (off < len) {
 		size_t room = s->window_samples - s->win_n;
 		size_t n = len - off < room ? len - off : room;
-		decode_segment(s, tab, ptab, p + off, n, ts_us + (uint64_t)off * US_PER_SAMPLE);
+		uint64_t t0 = ts_us + (uint64_t)off * US_PER_SAMPLE;
+		if (s->win_n == 0)
+			s->win_start_us = t0;
+		s->win_clip += count_full_scale(fs_code, p + off, n);
+		decode_segment(s, tab, ptab, p + off, n, t0);
 		off += n;
-		if (s->win_n == s->window_samples) {
-			s->windows[classify_window(s->win_n, s->win_sum, s->win_sumsq,
-						   s->run_samples)]++;
-			s->win_n = 0;
-			s->win_sum = 0;
-			s->win_sumsq = 0;
-		}
+		if (s->win_n == s->window_samples)
+			close_window(s, t0 + (uint64_t)n * US_PER_SAMPLE);
 	}
 	s->audio_samples += len;
 }
@@ -293,6 +337,14 @@ void hp_silence_finish(const struct hp_silence *s, struct hp_silence_result *out
 	out->audio_samples = t.audio_samples;
 	out->other_packets = t.other_packets;
 	memcpy(out->windows, t.windows, sizeof(out->windows));
+	out->clipped = !raw && t.clip_windows >= HP_SILENCE_CLIP_WINDOWS;
+	out->clip_windows = t.clip_windows;
+	out->clip_max_permille = t.clip_max_permille;
+	out->clip_first_us = t.clip_first_us;
+	out->clip_last_end_us = t.clip_last_end_us;
+	out->have_audio_span = s->windows[HP_SILENCE_AUDIO] > 0;
+	out->first_audio_us = t.first_audio_us;
+	out->last_audio_end_us = t.last_audio_end_us;
 
 	if (t.audio_payloads == 0) {
 		out->verdict = HP_SILENCE_NO_AUDIO;

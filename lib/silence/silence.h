@@ -27,6 +27,12 @@
  *   audio             at least one window classified audio
  *   low_level         otherwise (only low-level and short flat windows)
  *
+ * Clipping (G.711 only, beside the verdict, which it never changes): a complete
+ * window whose share of samples at the law's full-scale code (|v| 32124 mu-law,
+ * 32256 A-law: where an overdriven signal saturates) reaches clip_pct percent
+ * is a clipped window; HP_SILENCE_CLIP_WINDOWS of them flag the stream. Loud
+ * speech touches full scale on a few peaks, far below such a share.
+ *
  * Times are whatever microsecond clock the caller passes with each payload (packet
  * capture time, or the RTP timestamp converted to us); they are only copied and offset. */
 #ifndef HP_SILENCE_H
@@ -63,6 +69,8 @@ enum hp_silence_codec {
 #define HP_SILENCE_LOW_DBFS (-45)
 /* (32768 * 10^(-45/20))^2 = 184.27^2, the mean square AC power of a -45 dBFS window. */
 #define HP_SILENCE_LOW_MS 33956u
+#define HP_SILENCE_DEF_CLIP_PCT 5u      /* full-scale share that makes a window clipped */
+#define HP_SILENCE_CLIP_WINDOWS 2u      /* clipped windows that flag a stream */
 
 /* State: fixed size, no pointers to free; one per stream. */
 struct hp_silence {
@@ -93,6 +101,16 @@ struct hp_silence {
 	uint64_t audio_samples;
 	uint64_t other_packets;
 	uint32_t windows[HP_SILENCE_VERDICT_MAX];
+	/* clipping and the span of audio windows */
+	uint8_t clip_pct;
+	uint32_t win_clip;           /* full-scale samples in the current window */
+	uint64_t win_start_us;
+	uint32_t clip_windows;
+	uint32_t clip_max_permille;  /* worst window's full-scale share */
+	uint64_t clip_first_us;      /* start of the first clipped window */
+	uint64_t clip_last_end_us;   /* end of the last clipped window */
+	uint64_t first_audio_us;     /* start of the first audio window */
+	uint64_t last_audio_end_us;  /* end of the last audio window */
 };
 
 struct hp_silence_result {
@@ -106,11 +124,22 @@ struct hp_silence_result {
 	uint64_t audio_samples;
 	uint64_t other_packets;
 	uint32_t windows[HP_SILENCE_VERDICT_MAX]; /* windows by class (AUDIO, LOW_LEVEL, FLATLINE) */
+	bool clipped;                /* at least HP_SILENCE_CLIP_WINDOWS clipped windows */
+	uint32_t clip_windows;
+	uint32_t clip_max_permille;
+	uint64_t clip_first_us, clip_last_end_us;
+	bool have_audio_span;        /* a complete window was audio: the two times below are set */
+	uint64_t first_audio_us;     /* start of the first complete audio window */
+	uint64_t last_audio_end_us;
 };
 
 /* window_samples 0 -> default, clamped to [160, HP_SILENCE_MAX_WINDOW]; flag_samples 0 -> default. */
 void hp_silence_init(struct hp_silence *s, enum hp_silence_codec codec,
 		     uint32_t window_samples, uint32_t flag_samples);
+
+/* Full-scale share (1..100 percent) that makes a window clipped; the default
+ * is HP_SILENCE_DEF_CLIP_PCT. Call after hp_silence_init. */
+void hp_silence_set_clip(struct hp_silence *s, unsigned pct);
 
 /* One RTP payload of the stream's audio codec (G.711: one byte per sample) that
  * started at ts_us. Cost: one table load per byte, or with AVX2 a few vector ops

@@ -267,9 +267,9 @@ static size_t params_start(const uint8_t *v, size_t n)
 	return n;
 }
 
-/* The tag parameter of a From/To value (RFC 3261 §19.3); param names are
- * case-insensitive (§7.3.1). Empty when there is none. */
-static struct hp_str find_tag(const uint8_t *v, size_t n)
+/* A header parameter of a From/To/Contact value (RFC 3261 §19.3, §20.10);
+ * param names are case-insensitive (§7.3.1). Empty when there is none. */
+static struct hp_str find_param(const uint8_t *v, size_t n, const char *name)
 {
 	size_t i = params_start(v, n);
 
@@ -296,10 +296,57 @@ static struct hp_str find_tag(const uint8_t *v, size_t n)
 		size_t vs = i;
 		while (i < n && is_token_char(v[i]))
 			i++;
-		if (i > vs && eq_nocase(v + ns, ne - ns, "tag"))
+		if (i > vs && eq_nocase(v + ns, ne - ns, name))
 			return mkstr(v + vs, i - vs);
 	}
 	return mkstr(v + n, 0);
+}
+
+static struct hp_str find_tag(const uint8_t *v, size_t n)
+{
+	return find_param(v, n, "tag");
+}
+
+/* The URI of a name-addr or addr-spec (RFC 3261 §20.10): inside the angle
+ * brackets, else up to the first ';' (header parameters) or the end. */
+static struct hp_str find_uri(const uint8_t *v, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		if (v[i] == '"') {
+			i = skip_quoted(v, i, n);
+		} else if (v[i] == '<') {
+			const uint8_t *gt = memchr(v + i, '>', n - i);
+			size_t e = gt ? (size_t)(gt - v) : n;
+			return mkstr(v + i + 1, e - i - 1);
+		} else if (v[i] == ';' || v[i] == ',') {
+			break;
+		} else {
+			i++;
+		}
+	}
+	size_t e = i;
+	while (e > 0 && is_lws(v[e - 1]))
+		e--;
+	return mkstr(v, e);
+}
+
+/* delta-seconds (RFC 3261 §25.1), capped at 2^31 - 1 as §20.19 allows; -1
+ * when not a number. */
+static int32_t parse_delta(const uint8_t *v, size_t n)
+{
+	int64_t d = 0;
+
+	if (n == 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!is_digit(v[i]))
+			return -1;
+		if (d < INT32_MAX)
+			d = d * 10 + (v[i] - '0');
+	}
+	return d > INT32_MAX ? INT32_MAX : (int32_t)d;
 }
 
 /* RFC 3261 §7.3.3 compact forms; names are case-insensitive (§7.3.1). */
@@ -313,7 +360,7 @@ static bool name_is(const uint8_t *s, size_t n, const char *full, char compact)
 enum field_state { F_ABSENT, F_OK, F_BAD };
 
 struct hdr_state {
-	enum field_state call_id, cseq, from, to, ctype, clen;
+	enum field_state call_id, cseq, from, to, ctype, clen, contact, expires;
 };
 
 /* One logical header (folds included): name s..nl, value v..vn trimmed. */
@@ -337,7 +384,21 @@ static void header(const uint8_t *s, size_t nl, const uint8_t *v, size_t vn,
 	} else if (name_is(s, nl, "to", 't')) {
 		if (st->to == F_ABSENT) {
 			out->to_tag = find_tag(v, vn);
+			out->to_uri = find_uri(v, vn);
 			st->to = F_OK;
+		}
+	} else if (name_is(s, nl, "contact", 'm')) {
+		if (st->contact == F_ABSENT) {
+			/* "*" is only for removing every binding (§10.2.2). */
+			out->contact_uri = find_uri(v, vn);
+			struct hp_str e = find_param(v, vn, "expires");
+			out->contact_expires = parse_delta((const uint8_t *)e.p, e.len);
+			st->contact = F_OK;
+		}
+	} else if (eq_nocase(s, nl, "expires")) {
+		if (st->expires == F_ABSENT) {
+			out->expires = parse_delta(v, vn);
+			st->expires = F_OK;
 		}
 	} else if (name_is(s, nl, "content-type", 'c')) {
 		if (st->ctype == F_ABSENT) {
@@ -408,6 +469,8 @@ int hp_sip_parse(const uint8_t *p, size_t len, struct hp_sip_msg *out)
 
 	memset(out, 0, sizeof(*out));
 	out->content_length = -1;
+	out->contact_expires = -1;
+	out->expires = -1;
 	/* Offsets are kept in 32 bits; no SIP message comes near 4 GiB. */
 	if (len > UINT32_MAX)
 		len = UINT32_MAX;

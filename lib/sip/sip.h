@@ -37,6 +37,10 @@ struct hp_sip_msg {
 	struct hp_str cseq_method;
 	struct hp_str from_tag;    /* may be empty */
 	struct hp_str to_tag;      /* may be empty */
+	struct hp_str to_uri;      /* To URI without brackets or parameters (the AOR of a REGISTER) */
+	struct hp_str contact_uri; /* first Contact's URI; empty when absent */
+	int32_t contact_expires;   /* its expires parameter (RFC 3261 §10.2.1.1), -1 when absent */
+	int32_t expires;           /* Expires header (§20.19), -1 when absent or malformed */
 	struct hp_str content_type;
 	int32_t content_length;    /* -1 when absent */
 	const uint8_t *body;       /* after the empty line */

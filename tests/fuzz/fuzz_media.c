@@ -6,9 +6,11 @@
  *     tests/fuzz/fuzz_media.c lib/media/media.c lib/media/media_report.c \
  *     lib/flowtab/flowtab.c lib/rtp/rtp.c lib/rtp/rtcp.c lib/rtp/rtp_stats.c \
  *     lib/rtp/emodel.c lib/sdp/sdp.c lib/silence/silence.c lib/g711/g711.c \
- *     lib/sip/sip.c lib/common/json.c lib/common/reason.c -lm -o fuzz_media
- * Script: records of [op][len hi][len lo][len bytes]; op & 3: 0 SIP message,
- * 1 UDP datagram (op bits 2..4 pick the addresses/ports, so datagrams meet the
+ *     lib/sip/sip.c lib/register/register.c lib/common/json.c lib/common/reason.c \
+ *     -lm -o fuzz_media
+ * Script: records of [op][len hi][len lo][len bytes]; op & 3: 0 SIP message
+ * (op bit 7: discarded for its checksum; one that does not parse is fed as a
+ * parse error), 1 UDP datagram (op bits 2..4 pick the addresses/ports, so datagrams meet the
  * endpoints a fuzzed SDP announced at 10.0.0.1/2 ports 4000/4001/5000/5001;
  * bits 5..7 a UDP checksum verdict: non-zero goes through the burst path,
  * hp_media_prepare then hp_media_on_udp_prepared with that verdict),
@@ -75,7 +77,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct hp_pkt p;
 			memset(&p, 0, sizeof(p));
 			pkt_addrs(&p, op >> 2);
-			if (hp_sip_parse(data, len, &msg) == HP_R_OK)
+			p.payload = data;
+			p.payload_len = (uint32_t)len;
+			/* Op bit 7: the message came with a bad checksum (the receiver
+			 * discards it); one that does not parse is a parse error. */
+			int rc = hp_sip_parse(data, len, &msg);
+			if (rc != HP_R_OK)
+				hp_media_on_sip_error(m, &p, rc, now);
+			else if (op & 0x80)
+				hp_media_on_sip_discarded(m, &p, &msg, HP_CSUM_BAD, now);
+			else
 				hp_media_on_sip(m, &p, &msg, now);
 		} else if ((op & 3) == 1) {
 			struct hp_pkt p;

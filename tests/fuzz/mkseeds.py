@@ -398,6 +398,41 @@ def media_seeds(seeds):
             for i in range(70)]
     late[20:20] = [(0, sip_msg('INVITE sip:a@10.0.0.1 SIP/2.0', 'c2', 1, 'tc', sdp=opus))]
     seeds.add('media', 'bound_late_badcsum', media_script(late + [(2, 1)]), 8)
+    # verdicts: an INVITE discarded twice for its checksum (op bit 7), never
+    # answered; a request without Call-ID twice on one flow (parse error)
+    inv = sip_msg('INVITE sip:b@10.0.0.2 SIP/2.0', 'd1', 1, 'td', sdp=sdp_for('10.0.0.1', 4000))
+    junk = b'INVITE sip:b SIP/2.0\r\nVia: x\r\n\r\n'
+    seeds.add('media', 'verdicts_discarded_parse_error',
+              media_script([(0x80, inv), (0x80, inv), (0, junk), (0, junk), (2, 3)]), 8)
+
+
+def register_script(records):
+    """fuzz_register script: [op][len hi][len lo][SIP] per record; op bit 0 sent
+    by the phone, bits 1..2 the server, bits 3..7 seconds before it."""
+    return b''.join(bytes((op, len(b) >> 8, len(b) & 0xff)) + b for op, b in records)
+
+
+def register_seeds(seeds):
+    def reg(cseq, server_op):
+        m = ('REGISTER sip:example.org SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.8\r\n'
+             'From: <sip:a@example.org>;tag=x\r\nTo: <sip:a@example.org>\r\nCall-ID: r@x\r\n'
+             'CSeq: %d REGISTER\r\nContact: <sip:a@203.0.113.8>;expires=60\r\nExpires: 60\r\n\r\n'
+             % cseq)
+        return (server_op | 1, m.encode())
+
+    def ok(cseq, server_op, exp, gap=0):
+        m = ('SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 203.0.113.8\r\nFrom: <sip:a@example.org>;tag=x\r\n'
+             'To: <sip:a@example.org>;tag=s\r\nCall-ID: r@x\r\nCSeq: %d REGISTER\r\n'
+             'Contact: <sip:a@203.0.113.8>;expires=%d\r\n\r\n' % (cseq, exp))
+        return (server_op | gap << 3, m.encode())
+
+    seeds.add('register', 'change', register_script(
+        [reg(1, 0), ok(1, 0, 60), (reg(2, 2)[0] | 10 << 3, reg(2, 2)[1]), ok(2, 2, 60)]), 8)
+    seeds.add('register', 'expiry_then_removal', register_script(
+        [reg(1, 0), ok(1, 0, 5), (reg(2, 4)[0] | 10 << 3, reg(2, 4)[1]), ok(2, 4, 0)]), 8)
+    star = (b'REGISTER sip:e SIP/2.0\r\nTo: a <sip:a@e;x=1>;tag=1\r\nm: *\r\nCall-ID: s\r\n'
+            b'CSeq: 1 REGISTER\r\nExpires: 99999999999\r\n\r\n')
+    seeds.add('register', 'star', register_script([(1, star)]), 8)
 
 
 def ipfrag_rec(off, length, v6=False, more=True, trunc=False, ident=0, alt=False, bad=False,
@@ -540,7 +575,7 @@ def main():
     ap.add_argument('--out', default=os.path.join(HERE, 'seeds'))
     a = ap.parse_args()
 
-    for h in ('net', 'sip', 'sdp', 'rtp', 'hep', 'flowtab', 'media', 'ipfrag', 'tcp'):
+    for h in ('net', 'sip', 'sdp', 'rtp', 'hep', 'flowtab', 'media', 'ipfrag', 'tcp', 'register'):
         shutil.rmtree(os.path.join(a.out, h), ignore_errors=True)
     seeds = Seeds(a.out)
     for name in sorted(os.listdir(a.data)):
@@ -556,6 +591,7 @@ def main():
     media_seeds(seeds)
     ipfrag_seeds(seeds)
     tcp_seeds(seeds)
+    register_seeds(seeds)
     total = 0
     for h, keys in sorted(seeds.seen.items()):
         d = os.path.join(a.out, h)

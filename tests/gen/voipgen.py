@@ -958,6 +958,8 @@ SCENARIOS = {
             "non-flat controls (quiet -58 dBFS noise, speech)",
     "impair": "speech both ways, every impairment kind",
     "clean": "speech both ways, no impairments, calls overlapping per --concurrency",
+    "verdicts": "one case per diagnostics verdict (issue 13) and the negative controls "
+                "on which none may fire; the summary lists the events each case expects",
 }
 
 
@@ -1007,7 +1009,297 @@ def plan_calls(args):
 # ---------------------------------------------------------------------------
 # Merge and write.
 
+# ---------------------------------------------------------------------------
+# Scenario "verdicts": hand-built cases for the diagnostics verdicts.
+
+VERDICT_RTP_S = 10          # media seconds of each verdict call
+VERDICT_GAP_US = 4000000    # between the starts of consecutive cases
+
+
+def scale_clip(lin, gain):
+    return [max(-32768, min(32767, int(round(x * gain)))) for x in lin]
+
+
+def rms_dbfs(lin):
+    ms = sum(x * x for x in lin) / max(1, len(lin))
+    return 10 * math.log10(ms / 32768.0 ** 2) if ms > 0 else -200.0
+
+
+class VerdictBuilder:
+    """The frames (time, bytes) of every case, and the truth of each."""
+
+    def __init__(self, seed, base_us):
+        self.rng = random.Random("verdicts:%d" % seed)
+        self.bank = Bank(seed)
+        self.frames = []
+        self.cases = []
+        self.t = base_us + 1000000
+        self.base_us = base_us
+        self.n = 0
+        speech = self.bank._linear("speech")
+        peak = max(abs(x) for x in speech)
+        self.lin = {
+            "speech": speech,
+            # Quiet but real: the same speech 25 dB down, still above the
+            # -45 dBFS low-level line in its voiced windows.
+            "quiet_speech": scale_clip(speech, 10 ** (-25 / 20.0)),
+            # Loud: peaks normalised to full scale, a few samples reach it.
+            "loud": scale_clip(speech, 32767.0 / peak),
+            # Overdriven: 12x gain, hard-limited at full scale.
+            "clipped": scale_clip(speech, 12.0 * 32767.0 / peak),
+            "noise": synth_noise(random.Random("verdicts-noise:%d" % seed), 4, QUIET_DBFS),
+        }
+
+    def payloads(self, codec, content, n):
+        """n 160-byte payloads of content; a list of (kind, seconds) runs."""
+        enc = encoder(codec)
+        out = []
+        for kind, secs in content:
+            k = n - len(out) if secs is None else int(secs * 50)
+            if kind == "silence":
+                out += [FLAT_KINDS["silence"][codec] * SAMPLES] * k
+                continue
+            lin = self.lin[kind]
+            for i in range(k):
+                off = (i * SAMPLES) % (len(lin) - SAMPLES)
+                out.append(bytes(enc[x & 0xFFFF] for x in lin[off:off + SAMPLES]))
+        return out[:n]
+
+    def rtp(self, snd, start_us, payloads, pt):
+        ssrc = self.rng.getrandbits(32)
+        seq = self.rng.getrandbits(16)
+        ts = self.rng.getrandbits(32)
+        for i, pl in enumerate(payloads):
+            hdr = struct.pack("!BBHII", 0x80, (0x80 if i == 0 else 0) | pt,
+                              (seq + i) & 0xFFFF, (ts + i * SAMPLES) & 0xFFFFFFFF, ssrc)
+            self.frames.append((start_us + i * 20000, snd.frame(hdr + pl)))
+        return ssrc
+
+    def sip(self, t, snd, payload, bad=False):
+        f = snd.frame(payload)
+        if bad:
+            # Flip the UDP checksum (never to 0, which means "none" over IPv4).
+            off = 14 + IP_HDR + 6
+            cs = struct.unpack("!H", f[off:off + 2])[0] ^ 0x5A5A
+            f = f[:off] + struct.pack("!H", cs or 0x5A5A) + f[off + 2:]
+        self.frames.append((t, f))
+
+    def sdp(self, user, c_ip, port, codec):
+        sid = self.rng.randint(10 ** 9, 10 ** 10)
+        lines = ["v=0", "o=%s %d %d IN IP4 %s" % (user, sid, sid, c_ip), "s=Talk",
+                 "c=IN IP4 %s" % c_ip, "t=0 0",
+                 "m=audio %d RTP/AVP %d" % (port, CODEC_PT[codec]),
+                 "a=rtpmap:%d %s/8000" % (CODEC_PT[codec], codec), "a=ptime:20", "a=sendrecv"]
+        return ("\r\n".join(lines) + "\r\n").encode()
+
+    def case(self, name, control, expect, **extra):
+        d = {"name": name, "control": control, "expect": expect}
+        d.update(extra)
+        self.cases.append(d)
+        self.t += VERDICT_GAP_US
+        self.n += 1
+
+    def call(self, name, control, expect, a_content=(("speech", None),),
+             b_content=(("speech", None),), codec="PCMU", a_ip=None, b_ip=None,
+             a_sig_ip=None, a_c=None, a_rtp_src=None, first_invite_bad=False,
+             b_rtp=True, secs=VERDICT_RTP_S):
+        i = self.n
+        rng = self.rng
+        a_ip = a_ip or "10.77.%d.%d" % (i // 200, i % 200 + 10)
+        b_ip = b_ip or "192.0.2.%d" % (i + 10)
+        a_sig = Host(a_sig_ip or a_ip, 64)
+        b = Host(b_ip, 60)
+        a_port, b_port = 30000 + 2 * i, 40000 + 2 * i
+        a_c_ip, a_c_port = a_c or (a_ip, a_port)
+        src_ip, src_port = a_rtp_src or (a_c_ip, a_c_port)
+        call_id = "%s@verdict-%s" % (rand_token(rng, 16), name)
+        ftag, ttag = rand_token(rng, 8), rand_token(rng, 8)
+        frm = "<sip:alice%d@example.org>;tag=%s" % (i, ftag)
+        to = "<sip:bob%d@example.net>" % i
+        to_t = to + ";tag=" + ttag
+        via = "SIP/2.0/UDP %s:5060;branch=z9hG4bK%s" % (a_sig.ip_str, rand_token(rng, 10))
+        sa = Sender(a_sig, b, 5060, 5060, TOS_CS3, rng.getrandbits(16))
+        sb = Sender(b, a_sig, 5060, 5060, TOS_CS3, rng.getrandbits(16))
+        base = [("Via", via), ("From", frm), ("To", to), ("Call-ID", call_id),
+                ("CSeq", "1 INVITE")]
+        invite = sip_msg("INVITE sip:bob%d@%s SIP/2.0" % (i, b_ip),
+                         base + [("Contact", "<sip:alice%d@%s>" % (i, a_sig.ip_str)),
+                                 ("Content-Type", "application/sdp")],
+                         self.sdp("alice", a_c_ip, a_c_port, codec))
+        t = self.t
+        if first_invite_bad:
+            self.sip(t, sa, invite, bad=True)
+            t += 500000
+        self.sip(t, sa, invite)
+        resp = lambda code, reason, to_h, extra=(), body=b"": sip_msg(
+            "SIP/2.0 %d %s" % (code, reason),
+            [("Via", via), ("From", frm), ("To", to_h), ("Call-ID", call_id),
+             ("CSeq", "1 INVITE")] + list(extra), body)
+        self.sip(t + 20000, sb, resp(100, "Trying", to))
+        self.sip(t + 60000, sb, resp(180, "Ringing", to_t))
+        t_ok = t + 1000000
+        self.sip(t_ok, sb, resp(200, "OK", to_t,
+                                [("Contact", "<sip:bob%d@%s>" % (i, b_ip)),
+                                 ("Content-Type", "application/sdp")],
+                                self.sdp("bob", b_ip, b_port, codec)))
+        self.sip(t_ok + 30000, sa, sip_msg("ACK sip:bob%d@%s SIP/2.0" % (i, b_ip), [
+            ("Via", via), ("From", frm), ("To", to_t), ("Call-ID", call_id), ("CSeq", "1 ACK")]))
+        n = secs * 50
+        ra = Sender(Host(src_ip, 64), b, src_port, b_port, 0xB8, rng.getrandbits(16))
+        ssrc_a = self.rtp(ra, t_ok + 50000, self.payloads(codec, a_content, n), CODEC_PT[codec])
+        ssrc_b = None
+        if b_rtp:
+            rb = Sender(b, Host(a_c_ip, 64), b_port, a_c_port, 0xB8, rng.getrandbits(16))
+            ssrc_b = self.rtp(rb, t_ok + 10000, self.payloads(codec, b_content, n),
+                              CODEC_PT[codec])
+        t_bye = t_ok + 50000 + n * 20000 + 100000
+        self.sip(t_bye, sa, sip_msg("BYE sip:bob%d@%s SIP/2.0" % (i, b_ip), [
+            ("Via", via), ("From", frm), ("To", to_t), ("Call-ID", call_id), ("CSeq", "2 BYE")]))
+        self.sip(t_bye + 20000, sb, sip_msg("SIP/2.0 200 OK", [
+            ("Via", via), ("From", frm), ("To", to_t), ("Call-ID", call_id), ("CSeq", "2 BYE")]))
+        refs = {"@caller_media": "%s:%d" % (a_c_ip, a_c_port)}
+        expect = [{k: refs.get(v, v) if isinstance(v, str) else v for k, v in e.items()}
+                  for e in expect]
+        self.case(name, control, expect, call_id=call_id,
+                  caller_media="%s:%d" % (a_c_ip, a_c_port),
+                  caller_rtp_src="%s:%d" % (src_ip, src_port),
+                  callee_media="%s:%d" % (b_ip, b_port),
+                  caller_ssrc="0x%08x" % ssrc_a,
+                  callee_ssrc=None if ssrc_b is None else "0x%08x" % ssrc_b,
+                  rtp_start_s=round((t_ok + 50000 - self.base_us) / 1e6, 6))
+        self.t = max(self.t, t_bye + 500000)
+
+    def register(self, name, control, expect, phone_ip, servers, gaps_s, expires):
+        """REGISTERs of one binding: the k-th to servers[k] gaps_s[k] after the
+        previous one, each answered 200 with expires[k]."""
+        rng = self.rng
+        phone = Host(phone_ip, 64)
+        aor = "sip:%s@example.org" % name.replace("_", "")
+        contact = "sip:%s@%s:5060" % (name.replace("_", ""), phone_ip)
+        call_id = "%s@%s" % (rand_token(rng, 16), phone_ip)
+        t = self.t
+        for k, (srv, gap) in enumerate(zip(servers, gaps_s)):
+            t += int(gap * 1e6)
+            sh = Host(srv, 60)
+            sa = Sender(phone, sh, 5060, 5060, TOS_CS3, rng.getrandbits(16))
+            sb = Sender(sh, phone, 5060, 5060, TOS_CS3, rng.getrandbits(16))
+            via = "SIP/2.0/UDP %s:5060;branch=z9hG4bK%s;rport" % (phone_ip, rand_token(rng, 10))
+            hs = [("Via", via), ("From", "<%s>;tag=%s" % (aor, rand_token(rng, 8))),
+                  ("To", "<%s>" % aor), ("Call-ID", call_id), ("CSeq", "%d REGISTER" % (k + 1))]
+            self.sip(t, sa, sip_msg("REGISTER sip:example.org SIP/2.0",
+                                    hs + [("Contact", "<%s>" % contact), ("Expires", "3600")]))
+            self.sip(t + 15000, sb, sip_msg("SIP/2.0 200 OK",
+                                            hs + [("Contact", "<%s>;expires=%d"
+                                                   % (contact, expires[k]))]))
+        self.case(name, control, expect, aor=aor, contact=contact, call_id=call_id)
+        self.t = max(self.t, t + 500000)
+
+
+def generate_verdicts(args, out=sys.stdout):
+    base_us = args.start_epoch * 1000000
+    vb = VerdictBuilder(args.seed, base_us)
+    cv = "call_verdict"
+    vb.call("normal", True, [])
+    vb.call("quiet_speech", True, [], a_content=(("quiet_speech", None),),
+            b_content=(("quiet_speech", None),))
+    vb.call("flat_caller", False, [{"event": cv, "verdict": "flatline", "bad_sender": "caller"}],
+            a_content=(("silence", None),))
+    vb.call("no_rtp_callee", False, [{"event": cv, "verdict": "no_rtp", "bad_sender": "callee"}],
+            b_rtp=False)
+    vb.call("low_level_callee", False,
+            [{"event": cv, "verdict": "low_level", "bad_sender": "callee"}],
+            b_content=(("noise", None),))
+    vb.call("late_audio_caller", False,
+            [{"event": cv, "verdict": "late_audio", "bad_sender": "caller"}],
+            a_content=(("noise", 6), ("speech", None)), secs=14)
+    vb.call("early_stop_callee", False,
+            [{"event": cv, "verdict": "early_stop", "bad_sender": "callee"}],
+            b_content=(("speech", 5), ("noise", None)), secs=14)
+    vb.call("clipping_callee", False, [{"event": "clipping", "sender": "callee"}],
+            b_content=(("clipped", None),))
+    vb.call("loud_speech", True, [], a_content=(("loud", None),), b_content=(("loud", None),))
+    vb.call("sdp_rtp_source", False,
+            [{"event": "sdp_address_mismatch", "kind": "rtp_source", "party": "caller",
+              "announced": "@caller_media", "observed": "203.0.113.50:41000"}],
+            a_ip="203.0.113.50", a_rtp_src=("203.0.113.50", 41000))
+    vb.call("sdp_private", False,
+            [{"event": "sdp_address_mismatch", "kind": "private_address", "party": "caller",
+              "announced": "192.168.1.20:30022", "observed": "203.0.113.60:5060"}],
+            a_ip="203.0.113.60", a_c=("192.168.1.20", 30022),
+            a_rtp_src=("203.0.113.60", 30022))
+    # An SBC (198.51.100.200) rewrote the NAT'd phone's SDP: c= is the
+    # address its RTP comes from.
+    vb.call("nat_sbc", True, [], a_ip="203.0.113.70", a_sig_ip="198.51.100.200")
+    vb.call("csum_retrans_answered", True, [], first_invite_bad=True)
+    # An INVITE sent four times (RFC 3261 Timer A doubling), every copy with
+    # a bad checksum, never answered.
+    i = vb.n
+    a, b = Host("10.88.0.%d" % (i + 1), 64), Host("192.0.2.%d" % (i + 100), 60)
+    sa = Sender(a, b, 5060, 5060, TOS_CS3, vb.rng.getrandbits(16))
+    cid = "%s@verdict-csum_unanswered" % rand_token(vb.rng, 16)
+    inv = sip_msg("INVITE sip:carol@%s SIP/2.0" % b.ip_str, [
+        ("Via", "SIP/2.0/UDP %s:5060;branch=z9hG4bKcsum1" % a.ip_str),
+        ("From", "<sip:dave@example.org>;tag=csumtag"), ("To", "<sip:carol@example.net>"),
+        ("Call-ID", cid), ("CSeq", "1 INVITE"), ("Contact", "<sip:dave@%s>" % a.ip_str),
+        ("Content-Type", "application/sdp")], vb.sdp("dave", a.ip_str, 30100, "PCMU"))
+    for k, dt in enumerate((0, 500000, 1500000, 3500000)):
+        vb.sip(vb.t + dt, sa, inv, bad=True)
+    vb.case("csum_unanswered", False,
+            [{"event": "sip_checksum_discarded", "sending_host": "%s:5060" % a.ip_str,
+              "discarded": 4, "method": "INVITE"}], call_id=cid)
+    vb.t += 4000000
+    # A request the receiver cannot parse (no Call-ID), sent twice on one
+    # flow: one event for the flow and reason.
+    a, b = Host("10.89.0.1", 64), Host("192.0.2.200", 60)
+    sa = Sender(a, b, 5060, 5060, TOS_CS3, vb.rng.getrandbits(16))
+    bad = ("OPTIONS sip:%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5060;branch=z9hG4bKnocid\r\n"
+           "From: <sip:probe@example.org>;tag=x\r\nTo: <sip:%s>\r\nCSeq: 1 OPTIONS\r\n"
+           "Content-Length: 0\r\n\r\n" % (b.ip_str, a.ip_str, b.ip_str)).encode()
+    vb.sip(vb.t, sa, bad)
+    vb.sip(vb.t + 500000, sa, bad)
+    vb.case("parse_error", False,
+            [{"event": "sip_parse_error", "reason": "sip_no_call_id",
+              "src": "10.89.0.1:5060", "dst": "192.0.2.200:5060"}],
+            flow="udp:10.89.0.1:5060->192.0.2.200:5060")
+    vb.register("reg_change", False,
+                [{"event": "register_target_change", "old_server": "198.51.100.10:5060",
+                  "new_server": "198.51.100.11:5060", "interval_ms": 60000}],
+                "203.0.113.80", ["198.51.100.10", "198.51.100.11"], [0, 60], [3600, 3600])
+    vb.register("reg_refresh", True, [], "203.0.113.81", ["198.51.100.10", "198.51.100.10"],
+                [0, 60], [3600, 3600])
+    vb.register("reg_after_expiry", True, [], "203.0.113.82",
+                ["198.51.100.10", "198.51.100.11"], [0, 60], [30, 3600])
+    vb.frames.sort(key=lambda x: x[0])
+    with open(args.out, "wb") as f:
+        f.write(PCAP_GLOBAL.pack(0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for t, fr in vb.frames:
+            sec, us = divmod(t, 1000000)
+            f.write(PCAP_REC.pack(sec, us, len(fr), len(fr)))
+            f.write(fr)
+    doc = {
+        "generator": "voipgen 1",
+        "args": {"seed": args.seed, "scenario": "verdicts", "start_epoch": args.start_epoch},
+        "pcap": {"linktype": 1, "tsresol": "us", "start_epoch": args.start_epoch},
+        "levels_dbfs": {k: round(rms_dbfs(v), 1) for k, v in vb.lin.items()},
+        "definitions": {
+            "expect": "the verdict events (HEP type 100) hepprobe must emit for the case, "
+                      "with these fields; a control expects none",
+        },
+        "totals": {"frames": len(vb.frames), "cases": len(vb.cases),
+                   "verdict_events": sum(len(c["expect"]) for c in vb.cases)},
+        "cases": vb.cases,
+    }
+    with open(args.summary, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    if not args.quiet:
+        print("voipgen verdicts: %d frames, %d cases" % (len(vb.frames), len(vb.cases)), file=out)
+    return doc
+
+
 def generate(args, out=sys.stdout):
+    if args.scenario == "verdicts":
+        return generate_verdicts(args, out)
     calls = plan_calls(args)
     base_us = args.start_epoch * 1000000
     bank = Bank(args.seed)

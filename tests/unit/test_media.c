@@ -935,3 +935,134 @@ Test(media, hash_seed_keys_the_tables)
 	cr_assert_neq(h[0], h[1]);
 	cr_assert_eq(h[0], h[2]);
 }
+
+/* ---------------------------------------------------------------- verdicts (issue 13) */
+
+#define EV 100 /* HEP type of events */
+
+static void sip_discarded(struct hp_media *m, const char *start, const char *cseq,
+			  const char *src, const char *dst, uint64_t ts)
+{
+	int n = snprintf(sipbuf, sizeof(sipbuf),
+			 "%s\r\nVia: SIP/2.0/UDP %s:5060;branch=z9hG4bK1\r\nFrom: <sip:alice@a>;tag=t1\r\n"
+			 "To: <sip:bob@b>\r\nCall-ID: lost@host\r\nCSeq: %s\r\nContent-Length: 0\r\n\r\n",
+			 start, src, cseq);
+	struct hp_sip_msg msg;
+	cr_assert_eq(hp_sip_parse((const uint8_t *)sipbuf, (size_t)n, &msg), HP_R_OK);
+	struct hp_pkt p = udp(src, 5060, dst, 5060, (const uint8_t *)sipbuf, (uint32_t)n);
+	if (strncmp(start, "SIP/2.0", 7) == 0 || ts == 0)
+		hp_media_on_sip(m, &p, &msg, ts);
+	else
+		hp_media_on_sip_discarded(m, &p, &msg, HP_CSUM_BAD, ts);
+}
+
+/* Every copy of the INVITE discarded for its checksum, never answered: one
+ * verdict at call end, naming the sending host and the copies. */
+Test(media, checksum_discarded_unanswered_invite)
+{
+	struct hp_media *m = engine(16, 16);
+
+	for (int k = 0; k < 3; k++)
+		sip_discarded(m, "INVITE sip:bob@b SIP/2.0", "7 INVITE", "192.0.2.10", "198.51.100.20",
+			      T0 + (uint64_t)k * 500 * MS);
+	cr_assert_eq(count(EV, "sip_checksum_discarded", NULL), 0);
+	hp_media_flush(m, T0 + 40 * SEC);
+	const struct rec *r = find(EV, "\"event\":\"sip_checksum_discarded\"", NULL);
+	cr_assert_not_null(r);
+	cr_assert(strstr(r->json, "\"sending_host\":\"192.0.2.10:5060\""));
+	cr_assert(strstr(r->json, "\"discarded\":3"));
+	cr_assert(strstr(r->json, "\"method\":\"INVITE\""));
+	cr_assert_str_eq(r->cid, "lost@host");
+	cr_assert_eq(ctr.v[HP_CTR_VERDICT_BASE + HP_VERDICT_SIP_CHECKSUM_DISCARDED], 1);
+	hp_media_destroy(m);
+}
+
+/* The first copy bad, the retransmission answered: the call did not fail on the wire. */
+Test(media, checksum_discarded_then_answered_is_no_verdict)
+{
+	struct hp_media *m = engine(16, 16);
+
+	sip_discarded(m, "INVITE sip:bob@b SIP/2.0", "7 INVITE", "192.0.2.10", "198.51.100.20", T0);
+	sip_discarded(m, "SIP/2.0 100 Trying", "7 INVITE", "198.51.100.20", "192.0.2.10", T0 + SEC);
+	hp_media_flush(m, T0 + 40 * SEC);
+	cr_assert_eq(count(EV, "sip_checksum_discarded", NULL), 0);
+	cr_assert_eq(ctr.v[HP_CTR_VERDICT_BASE + HP_VERDICT_SIP_CHECKSUM_DISCARDED], 0);
+	hp_media_destroy(m);
+}
+
+/* One event per flow and reason; another reason, or the same after the idle
+ * time, is news again. The flow is the correlation id. */
+Test(media, sip_parse_error_once_per_flow_and_reason)
+{
+	struct hp_media *m = engine(16, 16);
+	static const uint8_t junk[] = "INVITE sip:x SIP/2.0\r\nVia: y\r\n\r\n";
+	struct hp_pkt p = udp("192.0.2.1", 5060, "192.0.2.2", 5060, junk, sizeof(junk) - 1);
+
+	hp_media_on_sip_error(m, &p, HP_R_SIP_NO_CALL_ID, T0);
+	hp_media_on_sip_error(m, &p, HP_R_SIP_NO_CALL_ID, T0 + SEC);
+	cr_assert_eq(count(EV, "sip_parse_error", NULL), 1);
+	const struct rec *r = find(EV, "sip_parse_error", NULL);
+	cr_assert_str_eq(r->cid, "udp:192.0.2.1:5060->192.0.2.2:5060");
+	cr_assert(strstr(r->json, "\"reason\":\"sip_no_call_id\""));
+	cr_assert(strstr(r->json, "\"first_line\":\"INVITE sip:x SIP/2.0\""));
+	hp_media_on_sip_error(m, &p, HP_R_SIP_NO_CSEQ, T0 + 2 * SEC);
+	cr_assert_eq(count(EV, "sip_parse_error", NULL), 2);
+	hp_media_tick(m, T0 + 200 * SEC);
+	hp_media_on_sip_error(m, &p, HP_R_SIP_NO_CALL_ID, T0 + 200 * SEC);
+	cr_assert_eq(count(EV, "sip_parse_error", NULL), 3);
+	cr_assert_eq(ctr.v[HP_CTR_VERDICT_BASE + HP_VERDICT_SIP_PARSE_ERROR], 3);
+	hp_media_destroy(m);
+}
+
+/* A normal call (SIP only, no SDP answer, so no direction is expected) and
+ * a call whose callee never sends RTP: only the second gets a call_verdict. */
+Test(media, call_verdict_only_for_a_faulty_call)
+{
+	struct hp_media *m = engine(16, 16);
+
+	sip(m, "INVITE sip:bob@b SIP/2.0", "1 INVITE", "ft", NULL, SDP_CALLER, T0);
+	sip(m, "SIP/2.0 200 OK", "1 INVITE", "ft", "tt", SDP_CALLEE, T0 + SEC);
+	sip(m, "BYE sip:bob@b SIP/2.0", "2 BYE", "ft", "tt", NULL, T0 + 10 * SEC);
+	hp_media_flush(m, T0 + 20 * SEC);
+	/* Neither side sent RTP: two no_rtp directions, the first named. */
+	const struct rec *r = find(EV, "\"event\":\"call_verdict\"", NULL);
+	cr_assert_not_null(r);
+	cr_assert(strstr(r->json, "\"verdict\":\"no_rtp\""));
+	cr_assert(strstr(r->json, "\"bad_sender\":\"caller\""));
+	cr_assert_eq(ctr.v[HP_CTR_VERDICT_BASE + HP_VERDICT_CALL_VERDICT], 1);
+	hp_media_destroy(m);
+
+	m = engine(16, 16);
+	sip(m, "INVITE sip:bob@b SIP/2.0", "1 INVITE", "ft", NULL, NULL, T0);
+	sip(m, "SIP/2.0 486 Busy", "1 INVITE", "ft", "tt", NULL, T0 + SEC);
+	hp_media_flush(m, T0 + 20 * SEC);
+	cr_assert_eq(count(EV, "call_verdict", NULL), 0);
+	hp_media_destroy(m);
+}
+
+/* RTP to the callee from a port the caller's SDP did not announce. */
+Test(media, rtp_from_unannounced_source_is_a_mismatch)
+{
+	struct hp_media *m = engine(16, 16);
+	uint8_t pkt[172];
+
+	sip(m, "INVITE sip:bob@b SIP/2.0", "1 INVITE", "ft", NULL, SDP_CALLER, T0);
+	sip(m, "SIP/2.0 200 OK", "1 INVITE", "ft", "tt", SDP_CALLEE, T0 + SEC);
+	memset(pkt, 0xD5, sizeof(pkt));
+	pkt[0] = 0x80;
+	pkt[1] = 0;
+	for (int i = 0; i < 3; i++) {
+		pkt[3] = (uint8_t)i;
+		pkt[11] = 7;
+		struct hp_pkt p = udp("10.0.0.1", 4444, "10.0.0.2", 5000, pkt, sizeof(pkt));
+		hp_media_on_udp(m, &p, T0 + 2 * SEC + (uint64_t)i * 20 * MS);
+	}
+	const struct rec *r = find(EV, "sdp_address_mismatch", NULL);
+	cr_assert_not_null(r);
+	cr_assert(strstr(r->json, "\"kind\":\"rtp_source\""));
+	cr_assert(strstr(r->json, "\"announced\":\"10.0.0.1:4000\""));
+	cr_assert(strstr(r->json, "\"observed\":\"10.0.0.1:4444\""));
+	cr_assert_eq(count(EV, "sdp_address_mismatch", NULL), 1);
+	cr_assert_str_eq(r->cid, "abc@host");
+	hp_media_destroy(m);
+}

@@ -658,3 +658,95 @@ Test(silence_kernel, long_full_scale_payloads)
 	run_stream(HP_SILENCE_PCMA, HP_SILENCE_MAX_WINDOW, 40, 70000);
 	run_stream(HP_SILENCE_PCMU, 8000, 40, 20000);
 }
+
+/* ---------------------------------------------------------------- clipping */
+
+static int sig_clipped(uint64_t n)
+{
+	/* The speech-like signal at 12x gain, hard-limited at full scale. */
+	int v = sig_speech(n) * 12;
+	return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+}
+
+static int sig_loud(uint64_t n)
+{
+	/* Peaks of sig_speech (about 7000) scaled to just reach full scale. */
+	int v = (int)lround(sig_speech(n) * (32767.0 / 7000.0));
+	return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+}
+
+/* The full-scale codes the classifier counts are the ones the decode tables
+ * put at the largest magnitude of each law. */
+Test(silence, full_scale_codes)
+{
+	cr_assert_eq(ulaw_encode(32767), 0x80);
+	cr_assert_eq(ulaw_encode(-32768), 0x00);
+}
+
+Test(silence, clipped_speech_is_flagged_with_share_and_window)
+{
+	struct hp_silence s;
+	struct hp_silence_result r;
+
+	hp_silence_init(&s, HP_SILENCE_PCMU, 0, 0);
+	feed_ulaw(&s, sig_clipped, 0, 6.0, T0);
+	hp_silence_finish(&s, &r);
+	cr_assert_eq(r.verdict, HP_SILENCE_AUDIO);
+	cr_assert(r.clipped);
+	cr_assert_eq(r.clip_windows, 6);
+	cr_assert_geq(r.clip_max_permille, 10 * HP_SILENCE_DEF_CLIP_PCT);
+	cr_assert_eq(r.clip_first_us, T0);
+	cr_assert_eq(r.clip_last_end_us, T0 + 6 * 1000000ull);
+	/* A higher threshold than the share: not clipped. */
+	hp_silence_init(&s, HP_SILENCE_PCMU, 0, 0);
+	hp_silence_set_clip(&s, 100);
+	feed_ulaw(&s, sig_clipped, 0, 6.0, T0);
+	hp_silence_finish(&s, &r);
+	cr_assert_not(r.clipped);
+}
+
+Test(silence, loud_speech_peaks_but_does_not_clip)
+{
+	struct hp_silence s;
+	struct hp_silence_result r;
+
+	hp_silence_init(&s, HP_SILENCE_PCMU, 0, 0);
+	feed_ulaw(&s, sig_loud, 0, 6.0, T0);
+	hp_silence_finish(&s, &r);
+	cr_assert_eq(r.verdict, HP_SILENCE_AUDIO);
+	cr_assert_not(r.clipped);
+	cr_assert_eq(r.clip_windows, 0);
+	cr_assert_lt(r.clip_max_permille, 50);
+}
+
+/* Clipping is counted beside the verdict and leaves it (and the flat run) as
+ * it was: the same stream without clipping counted gives the same result. */
+Test(silence, clipping_does_not_change_flat_verdict)
+{
+	static const uint8_t top = 0x80;
+	struct hp_silence s;
+	struct hp_silence_result r;
+
+	hp_silence_init(&s, HP_SILENCE_PCMU, 0, 0);
+	feed_bytes(&s, &top, 1, 3.0, T0);
+	hp_silence_finish(&s, &r);
+	cr_assert_eq(r.verdict, HP_SILENCE_FLATLINE);
+	cr_assert_eq(r.flat_duration_ms, 3000);
+	cr_assert(r.clipped);
+}
+
+Test(silence, audio_span_marks_late_start)
+{
+	struct hp_silence s;
+	struct hp_silence_result r;
+
+	hp_silence_init(&s, HP_SILENCE_PCMU, 0, 0);
+	feed_ulaw(&s, sig_noise58, 0, 4.0, T0);
+	feed_ulaw(&s, sig_speech, 0, 4.0, T0 + 4000000);
+	feed_ulaw(&s, sig_noise58, 0, 3.0, T0 + 8000000);
+	hp_silence_finish(&s, &r);
+	cr_assert_eq(r.verdict, HP_SILENCE_AUDIO);
+	cr_assert(r.have_audio_span);
+	cr_assert_eq(r.first_audio_us, T0 + 4000000);
+	cr_assert_eq(r.last_audio_end_us, T0 + 8000000);
+}

@@ -218,6 +218,42 @@ Test(sip_corpus, register)
 	assert_str(m.to_tag, "");
 	assert_str(m.content_type, "");
 	cr_assert_eq(m.msg_len, REGISTER_LEN);
+	/* What registration tracking reads (lib/register). */
+	assert_str(m.to_uri, "sip:Ivan@Verso.com");
+	assert_str(m.contact_uri, "sip:Ivan@200.57.7.205:5061");
+	cr_assert_eq(m.contact_expires, -1);
+	cr_assert_eq(m.expires, 1800);
+}
+
+/* RFC 3261 §20.10: the URI is inside <> of a name-addr (a quoted display name
+ * may hold '<' or ';'), else it runs to the header parameters; the expires
+ * parameter is the contact's (§10.2.1.1), only the first Contact counts. */
+Test(sip_parse, contact_expires_and_uris)
+{
+	static const char msg[] =
+		"SIP/2.0 200 OK\r\n"
+		"To: \"a<b;c\" <sip:bob@example.net;transport=udp>;tag=9\r\n"
+		"m: sip:bob@192.0.2.1:5060 ; EXPIRES = 120;q=0.5\r\n"
+		"Contact: <sip:other@192.0.2.2>;expires=3600\r\n"
+		"Expires: 99999999999\r\n"
+		"Call-ID: x\r\nCSeq: 1 REGISTER\r\n\r\n";
+	struct hp_sip_msg m;
+
+	cr_assert_eq(hp_sip_parse(u8(msg), sizeof(msg) - 1, &m), HP_R_OK);
+	assert_str(m.to_uri, "sip:bob@example.net;transport=udp");
+	assert_str(m.to_tag, "9");
+	assert_str(m.contact_uri, "sip:bob@192.0.2.1:5060");
+	cr_assert_eq(m.contact_expires, 120);
+	/* delta-seconds above 2^31 - 1 are taken as 2^31 - 1 (§20.19). */
+	cr_assert_eq(m.expires, INT32_MAX);
+
+	static const char bad[] = "OPTIONS sip:x SIP/2.0\r\nTo: sip:x\r\nExpires: soon\r\n"
+				  "Call-ID: y\r\nCSeq: 2 OPTIONS\r\n\r\n";
+	cr_assert_eq(hp_sip_parse(u8(bad), sizeof(bad) - 1, &m), HP_R_OK);
+	assert_str(m.to_uri, "sip:x");
+	assert_str(m.contact_uri, "");
+	cr_assert_eq(m.expires, -1);
+	cr_assert_eq(m.contact_expires, -1);
 }
 
 Test(sip_corpus, bye_ims)
