@@ -40,6 +40,7 @@ enum {
 	OPT_GTPU_PORT,
 	OPT_MAX_TCP_FLOWS,
 	OPT_MAX_IP_DATAGRAMS,
+	OPT_METRICS_LISTEN,
 	OPT_HELP,
 };
 
@@ -71,6 +72,7 @@ static const struct option options[] = {
 	{ "gtpu-port", required_argument, NULL, OPT_GTPU_PORT },
 	{ "max-tcp-flows", required_argument, NULL, OPT_MAX_TCP_FLOWS },
 	{ "max-ip-datagrams", required_argument, NULL, OPT_MAX_IP_DATAGRAMS },
+	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -111,6 +113,8 @@ void hp_config_usage(FILE *out)
 	      "                         Kamailio sipcapture, heplify-server and sngrep ignore 0x10\n"
 	      "  --metrics-file F       write Prometheus text counters to F at exit\n"
 	      "  --metrics-interval S   also rewrite the metrics file every S seconds while running\n"
+	      "  --metrics-listen A:P   serve the same counters live as Prometheus text on\n"
+	      "                         http://A:P/metrics (A an IPv4 address or [IPv6])\n"
 	      "  --quiet                no per-message lines and no end-of-run report\n"
 	      "classification:\n"
 	      "  --sip-ports LIST       SIP ports, comma-separated, ranges allowed (default 5060,5061);\n"
@@ -304,6 +308,9 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 			c->max_ip_datagrams = (uint32_t)parse_ulong(optarg, 1u << 20, "bad --max-ip-datagrams (1..1048576): '%s'");
 			if (c->max_ip_datagrams == 0)
 				die("bad --max-ip-datagrams (1..1048576): '%s'", optarg);
+			break;
+		case OPT_METRICS_LISTEN:
+			c->metrics_listen = optarg;
 			break;
 		case OPT_METRICS_FILE:
 			c->metrics_file = optarg;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -146,6 +147,8 @@ static struct rte_mempool *hep_pool_create(const char *name, unsigned n, uint32_
 
 int main(int argc, char **argv)
 {
+	struct timespec started;
+	clock_gettime(CLOCK_REALTIME, &started);
 	struct hp_config cfg;
 	char err[512];
 	char *eal_argv[32];
@@ -247,13 +250,20 @@ int main(int argc, char **argv)
 		.duration_s = cfg.duration_s,
 		.metrics_file = cfg.metrics_file,
 		.metrics_interval_s = cfg.metrics_interval_s,
+		.start_time_s = (double)started.tv_sec + (double)started.tv_nsec / 1e9,
 		.start_tsc = rte_get_tsc_cycles(),
 	};
+	if (cfg.metrics_listen != NULL) {
+		ctl.http = hp_http_metrics_start(cfg.metrics_listen, &ctl, err, sizeof(err));
+		if (ctl.http == NULL)
+			fail(err);
+	}
 	for (unsigned i = 0; i < nb; i++)
 		rte_eal_remote_launch(hp_worker_main, workers[i], workers[i]->lcore_id);
 
 	hp_ctl_run(&ctl);
 	rte_eal_mp_wait_lcore();
+	hp_http_metrics_stop(ctl.http);
 
 	struct hp_counters totals;
 	hp_ctl_totals(&ctl, &totals);

@@ -98,6 +98,38 @@ uint64_t hp_metrics_get(const struct hp_counters *c, const char *name, const cha
  * length written, or 0 when buf is too small. */
 size_t hp_metrics_render_prometheus(const struct hp_counters *c, char *buf, size_t cap);
 
+/* A Prometheus text writer for families whose values come from elsewhere
+ * (the DPDK port, the worker lcores, the allocator): src/ renders them after
+ * hp_metrics_render_prometheus() into the same buffer, so every family of
+ * /metrics and of the metrics file is written one way. */
+struct hp_metrics_out {
+	char *buf;
+	size_t cap;
+	size_t len;
+	int overflow; /* set once something did not fit; the rest is skipped */
+};
+
+/* One label of a sample; the value is escaped as the exposition format asks
+ * (backslash, double quote, line feed). */
+struct hp_metrics_label {
+	const char *name;
+	const char *value;
+};
+
+void hp_metrics_out_init(struct hp_metrics_out *o, char *buf, size_t cap);
+/* Length written (buf NUL-terminated), or 0 when something did not fit. */
+size_t hp_metrics_out_len(const struct hp_metrics_out *o);
+/* # HELP and # TYPE lines; type is "counter" or "gauge". */
+void hp_metrics_family(struct hp_metrics_out *o, const char *name, const char *type, const char *help);
+void hp_metrics_sample(struct hp_metrics_out *o, const char *name, const struct hp_metrics_label *labels,
+		       size_t nb_labels, uint64_t v);
+/* A sample in base units that are not whole numbers (seconds); printed with
+ * enough digits to round-trip. */
+void hp_metrics_sample_f(struct hp_metrics_out *o, const char *name, const struct hp_metrics_label *labels,
+			 size_t nb_labels, double v);
+/* Appends every family of hp_metrics_render_prometheus() to o. */
+void hp_metrics_render_to(const struct hp_counters *c, struct hp_metrics_out *o);
+
 /* Render the human end-of-run table: every scalar and gauge, labelled
  * entries only when non-zero. */
 size_t hp_metrics_render_report(const struct hp_counters *c, char *buf, size_t cap);
