@@ -555,3 +555,57 @@ Test(metrics, report_buffer_too_small)
 	set_some(&ca);
 	sweep(hp_metrics_render_report, &ca);
 }
+
+/* ---- the writer src/ uses for DPDK-derived families ---- */
+
+Test(metrics, writer_family_sample_and_escaping)
+{
+	struct hp_metrics_out o;
+	struct hp_metrics_label l[2] = { { "collector", "a\"b\\c\nd" }, { "worker", "3" } };
+
+	hp_metrics_out_init(&o, out, sizeof(out));
+	hp_metrics_family(&o, "hepprobe_x_total", "counter", "A test family");
+	hp_metrics_sample(&o, "hepprobe_x_total", l, 2, 18446744073709551615ULL);
+	hp_metrics_sample(&o, "hepprobe_x_total", NULL, 0, 0);
+	hp_metrics_sample_f(&o, "hepprobe_y_seconds", l + 1, 1, 0.25);
+	cr_assert_gt(hp_metrics_out_len(&o), 0);
+	cr_assert_eq(hp_metrics_out_len(&o), strlen(out));
+	cr_assert(has_line(out, "# HELP hepprobe_x_total A test family"));
+	cr_assert(has_line(out, "# TYPE hepprobe_x_total counter"));
+	/* Exposition format 0.0.4: \\, \" and \n inside a label value. */
+	cr_assert(has_line(out, "hepprobe_x_total{collector=\"a\\\"b\\\\c\\nd\",worker=\"3\"} 18446744073709551615"),
+		  "%s", out);
+	cr_assert(has_line(out, "hepprobe_x_total 0"));
+	cr_assert(has_line(out, "hepprobe_y_seconds{worker=\"3\"} 0.25"));
+}
+
+Test(metrics, writer_overflow_is_sticky)
+{
+	struct hp_metrics_out o;
+	char small[40];
+
+	hp_metrics_out_init(&o, small, sizeof(small));
+	hp_metrics_family(&o, "hepprobe_x_total", "counter", "A help text longer than the buffer");
+	cr_assert_eq(hp_metrics_out_len(&o), 0);
+	/* Something short after an overflow must not be appended. */
+	hp_metrics_sample(&o, "a", NULL, 0, 1);
+	cr_assert_eq(hp_metrics_out_len(&o), 0);
+	hp_metrics_out_init(&o, small, 0);
+	hp_metrics_sample(&o, "a", NULL, 0, 1);
+	cr_assert_eq(hp_metrics_out_len(&o), 0);
+}
+
+Test(metrics, render_to_appends_what_render_prometheus_writes)
+{
+	static char both[OUT_CAP * 2];
+	struct hp_metrics_out o;
+
+	set_some(&ca);
+	size_t n = render(&ca);
+	hp_metrics_out_init(&o, both, sizeof(both));
+	hp_metrics_family(&o, "hepprobe_first", "gauge", "Written first");
+	size_t head = o.len;
+	hp_metrics_render_to(&ca, &o);
+	cr_assert_eq(hp_metrics_out_len(&o), head + n);
+	cr_assert_eq(memcmp(both + head, out, n), 0);
+}
