@@ -99,6 +99,43 @@ static const struct family families[] = {
 	  "status", HP_CTR_SIP_RESP_BASE, HP_SIP_STATUS_MAX, status_label, 1 },
 };
 
+static const double mos_bounds[] = {
+#define HP_MOS_BOUND(b) b,
+	HP_MOS_BOUNDS(HP_MOS_BOUND)
+#undef HP_MOS_BOUND
+};
+
+void hp_metrics_observe_mos(struct hp_counters *c, double mos)
+{
+	size_t i = 0;
+
+	while (i < HP_ARRAY_LEN(mos_bounds) && mos > mos_bounds[i])
+		i++;
+	c->v[HP_CTR_MOS_BASE + i]++;
+	c->v[HP_CTR_MOS_SUM_CENTI] += mos > 0 ? (uint64_t)(mos * 100.0 + 0.5) : 0;
+}
+
+/* Cumulative buckets, _sum and _count (exposition format 0.0.4 histogram). */
+static void render_mos(const struct hp_counters *c, struct hp_metrics_out *o)
+{
+	static const char name[] = "hepprobe_rtp_mos";
+	uint64_t cum = 0;
+	char le[16];
+	struct hp_metrics_label l = { "le", le };
+
+	hp_metrics_family(o, name, "histogram", "E-model MOS (ITU-T G.107) of each ended RTP stream");
+	for (size_t i = 0; i < HP_MOS_BUCKETS; i++) {
+		cum += c->v[HP_CTR_MOS_BASE + i];
+		if (i < HP_ARRAY_LEN(mos_bounds))
+			snprintf(le, sizeof(le), "%g", mos_bounds[i]);
+		else
+			snprintf(le, sizeof(le), "+Inf");
+		hp_metrics_sample(o, "hepprobe_rtp_mos_bucket", &l, 1, cum);
+	}
+	hp_metrics_sample_f(o, "hepprobe_rtp_mos_sum", NULL, 0, (double)c->v[HP_CTR_MOS_SUM_CENTI] / 100.0);
+	hp_metrics_sample(o, "hepprobe_rtp_mos_count", NULL, 0, cum);
+}
+
 void hp_metrics_sum(struct hp_counters *dst, const struct hp_counters *src)
 {
 	for (int i = 0; i < HP_CTR_MAX; i++)
@@ -233,6 +270,7 @@ void hp_metrics_render_to(const struct hp_counters *c, struct hp_metrics_out *o)
 			hp_metrics_sample(o, fam->name, &lab, 1, v);
 		}
 	}
+	render_mos(c, o);
 }
 
 size_t hp_metrics_render_prometheus(const struct hp_counters *c, char *buf, size_t cap)

@@ -66,6 +66,14 @@ enum hp_delivery {
 
 #define HP_SIP_STATUS_MAX 700
 
+/* MOS (ITU-T G.107 E-model, 1..4.5) of each ended stream, as a Prometheus
+ * histogram: upper bounds of the buckets, +Inf last. Bands of G.107 Annex B
+ * (4.34 very satisfied, 4.03 satisfied, 3.6 some, 3.1 many, 2.58 nearly all
+ * users dissatisfied). */
+#define HP_MOS_BOUNDS(X) X(1.0) X(2.58) X(3.1) X(3.6) X(4.03) X(4.34) X(4.5)
+#define HP_MOS_COUNT_ONE(b) +1
+#define HP_MOS_BUCKETS (0 HP_MOS_BOUNDS(HP_MOS_COUNT_ONE) + 1)
+
 enum hp_ctr {
 #define HP_SCALAR_ENUM(id, name, help) HP_CTR_##id,
 	HP_METRIC_SCALARS(HP_SCALAR_ENUM)
@@ -76,7 +84,9 @@ enum hp_ctr {
 	HP_CTR_DELIVERED_BASE = HP_CTR_CSUM_BASE + HP_CSUM_MAX,
 	HP_CTR_SIP_REQ_BASE = HP_CTR_DELIVERED_BASE + HP_DELIVERED_MAX,
 	HP_CTR_SIP_RESP_BASE = HP_CTR_SIP_REQ_BASE + HP_SIP_METHOD_MAX,
-	HP_CTR_MAX = HP_CTR_SIP_RESP_BASE + HP_SIP_STATUS_MAX
+	HP_CTR_MOS_BASE = HP_CTR_SIP_RESP_BASE + HP_SIP_STATUS_MAX, /* per bucket, not cumulative */
+	HP_CTR_MOS_SUM_CENTI = HP_CTR_MOS_BASE + HP_MOS_BUCKETS,    /* sum of MOS x 100 */
+	HP_CTR_MAX
 };
 
 struct hp_counters {
@@ -86,6 +96,9 @@ struct hp_counters {
 static inline void hp_ctr_inc(struct hp_counters *c, int id) { c->v[id]++; }
 static inline void hp_ctr_add(struct hp_counters *c, int id, uint64_t n) { c->v[id] += n; }
 static inline void hp_ctr_drop(struct hp_counters *c, int reason) { c->v[HP_CTR_DROP_BASE + reason]++; }
+
+/* One ended stream's MOS into the histogram. */
+void hp_metrics_observe_mos(struct hp_counters *c, double mos);
 
 /* dst += src, element-wise. */
 void hp_metrics_sum(struct hp_counters *dst, const struct hp_counters *src);
