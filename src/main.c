@@ -175,6 +175,16 @@ int main(int argc, char **argv)
 		our_argc = argc - split;
 	}
 	hp_config_parse(&cfg, our_argc, our_argv);
+	/* Bound before EAL starts, so a bad or busy address is the one line of
+	 * a start-up error; requests are answered only once the control loop
+	 * runs, when ctl is filled in. */
+	struct hp_ctl ctl;
+	struct hp_http_metrics *http = NULL;
+	if (cfg.metrics_listen != NULL) {
+		http = hp_http_metrics_start(cfg.metrics_listen, &ctl, err, sizeof(err));
+		if (http == NULL)
+			fail(err);
+	}
 	if (split < 0)
 		eal_argc = default_eal_args(argv[0], cfg.nb_queues, eal_argv);
 	if (split < 0 && cfg.pcap_file == NULL)
@@ -242,7 +252,7 @@ int main(int argc, char **argv)
 		workers[nb] = worker_create(&cfg, nb, lcore, det, heps, heps_large, cfg.port_id);
 		nb++;
 	}
-	struct hp_ctl ctl = {
+	ctl = (struct hp_ctl){
 		.workers = workers,
 		.nb_workers = nb,
 		.tx = &tx,
@@ -250,14 +260,10 @@ int main(int argc, char **argv)
 		.duration_s = cfg.duration_s,
 		.metrics_file = cfg.metrics_file,
 		.metrics_interval_s = cfg.metrics_interval_s,
+		.http = http,
 		.start_time_s = (double)started.tv_sec + (double)started.tv_nsec / 1e9,
 		.start_tsc = rte_get_tsc_cycles(),
 	};
-	if (cfg.metrics_listen != NULL) {
-		ctl.http = hp_http_metrics_start(cfg.metrics_listen, &ctl, err, sizeof(err));
-		if (ctl.http == NULL)
-			fail(err);
-	}
 	for (unsigned i = 0; i < nb; i++)
 		rte_eal_remote_launch(hp_worker_main, workers[i], workers[i]->lcore_id);
 
