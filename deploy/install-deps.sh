@@ -5,11 +5,12 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
 pkgs=(
-  build-essential pkg-config meson ninja-build python3
+  build-essential pkg-config meson ninja-build python3 python3-yaml
   dpdk dpdk-dev libdpdk-dev
   libbpf-dev bpftool libxdp-dev clang llvm
   libhyperscan-dev libjemalloc-dev libcriterion-dev zlib1g-dev
   libpcap-dev libmicrohttpd-dev
+  prometheus systemd
   tshark sngrep sip-tester tmux sqlite3 iproute2 ethtool
   kamailio kamailio-sqlite-modules
   valgrind

@@ -41,6 +41,7 @@ enum {
 	OPT_MAX_TCP_FLOWS,
 	OPT_MAX_IP_DATAGRAMS,
 	OPT_NO_RX_LCORE,
+	OPT_METRICS_LISTEN,
 	OPT_HELP,
 	OPT_CLIP_PCT,
 	OPT_LATE_AUDIO_MS,
@@ -76,6 +77,7 @@ static const struct option options[] = {
 	{ "max-tcp-flows", required_argument, NULL, OPT_MAX_TCP_FLOWS },
 	{ "max-ip-datagrams", required_argument, NULL, OPT_MAX_IP_DATAGRAMS },
 	{ "no-rx-lcore", no_argument, NULL, OPT_NO_RX_LCORE },
+	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "clip-pct", required_argument, NULL, OPT_CLIP_PCT },
 	{ "late-audio-ms", required_argument, NULL, OPT_LATE_AUDIO_MS },
@@ -123,6 +125,8 @@ void hp_config_usage(FILE *out)
 	      "                         Kamailio sipcapture, heplify-server and sngrep ignore 0x10\n"
 	      "  --metrics-file F       write Prometheus text counters to F at exit\n"
 	      "  --metrics-interval S   also rewrite the metrics file every S seconds while running\n"
+	      "  --metrics-listen A:P   serve the same counters live as Prometheus text on\n"
+	      "                         http://A:P/metrics (A an IPv4 address or [IPv6])\n"
 	      "  --quiet                no per-message lines and no end-of-run report\n"
 	      "classification:\n"
 	      "  --sip-ports LIST       SIP ports, comma-separated, ranges allowed (default 5060,5061);\n"
@@ -328,6 +332,9 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 			c->max_ip_datagrams = (uint32_t)parse_ulong(optarg, 1u << 20, "bad --max-ip-datagrams (1..1048576): '%s'");
 			if (c->max_ip_datagrams == 0)
 				die("bad --max-ip-datagrams (1..1048576): '%s'", optarg);
+			break;
+		case OPT_METRICS_LISTEN:
+			c->metrics_listen = optarg;
 			break;
 		case OPT_METRICS_FILE:
 			c->metrics_file = optarg;

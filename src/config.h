@@ -28,6 +28,7 @@ struct hp_config {
 	uint32_t max_tcp_flows;       /* per worker */
 	uint32_t max_ip_datagrams;    /* IP datagrams in reassembly at once, per worker */
 	const char *metrics_file;
+	const char *metrics_listen;   /* --metrics-listen ADDR:PORT: serve /metrics over HTTP */
 	uint32_t metrics_interval_s;  /* rewrite metrics_file this often while running; 0 = at exit only */
 	bool forward_bad_checksum;
 	uint32_t compress_threshold;

@@ -26,6 +26,8 @@ void hp_ctl_run(struct hp_ctl *ctl)
 	uint64_t deadline = ctl->duration_s ? rte_get_tsc_cycles() + ctl->duration_s * hz : 0;
 	uint64_t next_metrics = ctl->metrics_interval_s ? rte_get_tsc_cycles() + ctl->metrics_interval_s * hz : 0;
 	struct hp_counters *snap = ctl->metrics_interval_s ? malloc(sizeof(*snap)) : NULL;
+	/* A scrape waits at most this long for the loop to look at its socket. */
+	uint64_t http_every = hz / 1000, next_http = 0;
 
 	for (;;) {
 		if (deadline != 0 && rte_get_tsc_cycles() >= deadline)
@@ -36,6 +38,10 @@ void hp_ctl_run(struct hp_ctl *ctl)
 			hp_ctl_totals(ctl, snap);
 			hp_ctl_write_metrics(ctl, snap);
 			next_metrics += ctl->metrics_interval_s * hz;
+		}
+		if (ctl->http != NULL && rte_get_tsc_cycles() >= next_http) {
+			hp_http_metrics_poll(ctl->http);
+			next_http = rte_get_tsc_cycles() + http_every;
 		}
 		/* Read the flag before draining, so nothing a worker queued
 		 * before finishing is left behind. */
@@ -73,24 +79,6 @@ void hp_ctl_totals(const struct hp_ctl *ctl, struct hp_counters *out)
 	}
 }
 
-/* Appends each worker's received frames to the summed counters in buf: how
- * evenly the queues share the input (and that every worker ran) shows only
- * per worker. Returns the new length, 0 when buf is too small. */
-static size_t render_per_worker(const struct hp_ctl *ctl, char *buf, size_t len, size_t cap)
-{
-	int k = snprintf(buf + len, cap - len,
-			 "# HELP hepprobe_worker_rx_frames_total Frames received by each worker (worker N reads RX queue N)\n"
-			 "# TYPE hepprobe_worker_rx_frames_total counter\n");
-	for (unsigned i = 0; k >= 0 && (size_t)k < cap - len; i++) {
-		len += (size_t)k;
-		if (i == ctl->nb_workers)
-			return len;
-		k = snprintf(buf + len, cap - len, "hepprobe_worker_rx_frames_total{worker=\"%u\"} %llu\n", i,
-			     (unsigned long long)ctl->workers[i]->ctr.v[HP_CTR_RX_FRAMES]);
-	}
-	return 0;
-}
-
 int hp_ctl_write_metrics(const struct hp_ctl *ctl, const struct hp_counters *c)
 {
 	const char *path = ctl->metrics_file;
@@ -102,9 +90,7 @@ int hp_ctl_write_metrics(const struct hp_ctl *ctl, const struct hp_counters *c)
 
 	if (buf == NULL)
 		return -1;
-	n = hp_metrics_render_prometheus(c, buf, METRICS_BUF);
-	if (n > 0)
-		n = render_per_worker(ctl, buf, n, METRICS_BUF);
+	n = hp_http_metrics_render(ctl, c, buf, METRICS_BUF);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
 	if (f != NULL && n > 0) {

@@ -3,6 +3,7 @@
 #define HP_CTL_H
 
 #include "hep_tx.h"
+#include "http_metrics.h"
 #include "worker.h"
 
 /* The control lcore: runs the sender until the workers are done (end of a
@@ -16,14 +17,16 @@ struct hp_ctl {
 	uint32_t duration_s;     /* stop the workers after this long; 0 = never */
 	const char *metrics_file;
 	uint32_t metrics_interval_s; /* rewrite metrics_file this often; 0 = never */
+	struct hp_http_metrics *http; /* --metrics-listen, or NULL */
+	double start_time_s;     /* process start, Unix time (process_start_time_seconds) */
 	uint64_t start_tsc;      /* when the workers were launched */
 	uint64_t end_tsc;
 };
 
 void hp_ctl_run(struct hp_ctl *ctl);
 void hp_ctl_totals(const struct hp_ctl *ctl, struct hp_counters *out);
-/* Write the summed counters c and each worker's frame count to
- * ctl->metrics_file as Prometheus text, atomically (temp file + rename). */
+/* Write every family of /metrics (hp_http_metrics_render) with the summed
+ * counters c to ctl->metrics_file, atomically (temp file + rename). */
 int hp_ctl_write_metrics(const struct hp_ctl *ctl, const struct hp_counters *c);
 void hp_ctl_report(FILE *out, const struct hp_ctl *ctl, const struct hp_counters *c);
 /* The call view: per call, both directions' verdicts. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -165,6 +166,8 @@ static struct rte_mempool *hep_pool_create(const char *name, unsigned n, uint32_
 
 int main(int argc, char **argv)
 {
+	struct timespec started;
+	clock_gettime(CLOCK_REALTIME, &started);
 	struct hp_config cfg;
 	char err[512];
 	char *eal_argv[32];
@@ -191,6 +194,16 @@ int main(int argc, char **argv)
 		our_argc = argc - split;
 	}
 	hp_config_parse(&cfg, our_argc, our_argv);
+	/* Bound before EAL starts, so a bad or busy address is the one line of
+	 * a start-up error; requests are answered only once the control loop
+	 * runs, when ctl is filled in. */
+	struct hp_ctl ctl;
+	struct hp_http_metrics *http = NULL;
+	if (cfg.metrics_listen != NULL) {
+		http = hp_http_metrics_start(cfg.metrics_listen, &ctl, err, sizeof(err));
+		if (http == NULL)
+			fail(err);
+	}
 	if (split < 0)
 		eal_argc = default_eal_args(argv[0], cfg.nb_queues, cfg.rx_lcores, eal_argv);
 	if (split < 0 && cfg.pcap_file == NULL)
@@ -267,7 +280,7 @@ int main(int argc, char **argv)
 			nb_rx++;
 		}
 	}
-	struct hp_ctl ctl = {
+	ctl = (struct hp_ctl){
 		.workers = workers,
 		.nb_workers = nb,
 		.tx = &tx,
@@ -275,6 +288,8 @@ int main(int argc, char **argv)
 		.duration_s = cfg.duration_s,
 		.metrics_file = cfg.metrics_file,
 		.metrics_interval_s = cfg.metrics_interval_s,
+		.http = http,
+		.start_time_s = (double)started.tv_sec + (double)started.tv_nsec / 1e9,
 		.start_tsc = rte_get_tsc_cycles(),
 	};
 	for (unsigned i = 0; i < nb; i++) {
@@ -285,6 +300,7 @@ int main(int argc, char **argv)
 
 	hp_ctl_run(&ctl);
 	rte_eal_mp_wait_lcore();
+	hp_http_metrics_stop(ctl.http);
 
 	struct hp_counters totals;
 	hp_ctl_totals(&ctl, &totals);

@@ -441,6 +441,7 @@ int hp_worker_main(void *arg)
 {
 	struct hp_worker *w = arg;
 	struct rte_mbuf *pkts[HP_BURST];
+	uint64_t t0 = rte_rdtsc(), t1;
 
 	while (!hp_stop) {
 		bool finished;
@@ -454,12 +455,18 @@ int hp_worker_main(void *arg)
 		}
 		if (n > 0) {
 			handle_burst(w, pkts, n);
+			t1 = rte_rdtsc();
+			w->busy_tsc += t1 - t0;
+			t0 = t1;
 			continue;
 		}
 		if (finished)
 			break;
 		if (w->cfg->pcap_file == NULL)
 			media_tick(w, wall_now_us());
+		t1 = rte_rdtsc();
+		w->idle_tsc += t1 - t0;
+		t0 = t1;
 	}
 	/* End of capture or shutdown: every stream and dialog ends now, and
 	 * its reports go out before the sender is told this worker is done. */

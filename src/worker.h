@@ -75,6 +75,11 @@ struct hp_worker {
 	uint64_t ts_dynflag;
 	struct hp_rx *rx;             /* its receive stage, or NULL: the worker polls the queue */
 	struct hp_rx_eof eof;         /* without one: the port at the last empty burst */
+	/* TSC cycles spent on bursts that returned frames, and on empty polls
+	 * (with the media timers they run): plain stores by this lcore alone,
+	 * read by the control thread for /metrics. */
+	uint64_t busy_tsc;
+	uint64_t idle_tsc;
 	bool backpressure;            /* capture file: wait for the sender instead of dropping */
 	bool flushing;                /* end of run: reports must wait for the sender too */
 	bool finished;                /* set once, with release ordering */

@@ -236,6 +236,7 @@ static void emit_report(struct hp_media *m, const struct media_stream *s, int re
 	double ep_pct = q->expected > 0 ? 100.0 * (double)ep_lost / (double)q->expected : 0.0;
 
 	hp_rtp_emodel(ep_pct > 0 ? ep_pct : 0.0, q->mean_jitter_ms, HP_EMODEL_PATH_DELAY_MS, &em);
+	hp_metrics_observe_mos(m->ctr, em.mos);
 	hp_json_init(&j, m->buf, sizeof(m->buf));
 	hp_json_obj_begin(&j, NULL);
 	hp_json_cstr(&j, "type", "stream_report");

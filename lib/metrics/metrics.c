@@ -118,6 +118,43 @@ static const struct family families[] = {
 	  "verdict", HP_CTR_VERDICT_BASE, HP_VERDICT_MAX, verdict_label, 0 },
 };
 
+static const double mos_bounds[] = {
+#define HP_MOS_BOUND(b) b,
+	HP_MOS_BOUNDS(HP_MOS_BOUND)
+#undef HP_MOS_BOUND
+};
+
+void hp_metrics_observe_mos(struct hp_counters *c, double mos)
+{
+	size_t i = 0;
+
+	while (i < HP_ARRAY_LEN(mos_bounds) && mos > mos_bounds[i])
+		i++;
+	c->v[HP_CTR_MOS_BASE + i]++;
+	c->v[HP_CTR_MOS_SUM_CENTI] += mos > 0 ? (uint64_t)(mos * 100.0 + 0.5) : 0;
+}
+
+/* Cumulative buckets, _sum and _count (exposition format 0.0.4 histogram). */
+static void render_mos(const struct hp_counters *c, struct hp_metrics_out *o)
+{
+	static const char name[] = "hepprobe_rtp_mos";
+	uint64_t cum = 0;
+	char le[16];
+	struct hp_metrics_label l = { "le", le };
+
+	hp_metrics_family(o, name, "histogram", "E-model MOS (ITU-T G.107) of each ended RTP stream");
+	for (size_t i = 0; i < HP_MOS_BUCKETS; i++) {
+		cum += c->v[HP_CTR_MOS_BASE + i];
+		if (i < HP_ARRAY_LEN(mos_bounds))
+			snprintf(le, sizeof(le), "%g", mos_bounds[i]);
+		else
+			snprintf(le, sizeof(le), "+Inf");
+		hp_metrics_sample(o, "hepprobe_rtp_mos_bucket", &l, 1, cum);
+	}
+	hp_metrics_sample_f(o, "hepprobe_rtp_mos_sum", NULL, 0, (double)c->v[HP_CTR_MOS_SUM_CENTI] / 100.0);
+	hp_metrics_sample(o, "hepprobe_rtp_mos_count", NULL, 0, cum);
+}
+
 void hp_metrics_sum(struct hp_counters *dst, const struct hp_counters *src)
 {
 	for (int i = 0; i < HP_CTR_MAX; i++)
@@ -149,16 +186,9 @@ uint64_t hp_metrics_get(const struct hp_counters *c, const char *name, const cha
 	return 0;
 }
 
-struct out {
-	char *buf;
-	size_t cap;
-	size_t len;
-	int overflow;
-};
+static void out_printf(struct hp_metrics_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void out_printf(struct out *o, const char *fmt, ...)
+static void out_printf(struct hp_metrics_out *o, const char *fmt, ...)
 {
 	va_list ap;
 	if (o->overflow)
@@ -173,40 +203,109 @@ static void out_printf(struct out *o, const char *fmt, ...)
 	o->len += (size_t)n;
 }
 
-size_t hp_metrics_render_prometheus(const struct hp_counters *c, char *buf, size_t cap)
+void hp_metrics_out_init(struct hp_metrics_out *o, char *buf, size_t cap)
 {
-	struct out o = { buf, cap, 0, cap == 0 };
+	o->buf = buf;
+	o->cap = cap;
+	o->len = 0;
+	o->overflow = cap == 0;
+	if (cap > 0)
+		buf[0] = '\0';
+}
 
+size_t hp_metrics_out_len(const struct hp_metrics_out *o)
+{
+	return o->overflow ? 0 : o->len;
+}
+
+void hp_metrics_family(struct hp_metrics_out *o, const char *name, const char *type, const char *help)
+{
+	out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Exposition format 0.0.4: in a label value, backslash, double quote and line
+ * feed are escaped as \\, \" and \n. */
+static void out_label_value(struct hp_metrics_out *o, const char *v)
+{
+	for (; *v != '\0' && !o->overflow; v++) {
+		if (*v == '\\')
+			out_printf(o, "\\\\");
+		else if (*v == '"')
+			out_printf(o, "\\\"");
+		else if (*v == '\n')
+			out_printf(o, "\\n");
+		else
+			out_printf(o, "%c", *v);
+	}
+}
+
+static void out_series(struct hp_metrics_out *o, const char *name, const struct hp_metrics_label *labels,
+		       size_t nb_labels)
+{
+	out_printf(o, "%s", name);
+	for (size_t i = 0; i < nb_labels; i++) {
+		out_printf(o, "%s%s=\"", i == 0 ? "{" : ",", labels[i].name);
+		out_label_value(o, labels[i].value);
+		out_printf(o, "\"");
+	}
+	if (nb_labels > 0)
+		out_printf(o, "}");
+}
+
+void hp_metrics_sample(struct hp_metrics_out *o, const char *name, const struct hp_metrics_label *labels,
+		       size_t nb_labels, uint64_t v)
+{
+	out_series(o, name, labels, nb_labels);
+	out_printf(o, " %llu\n", (unsigned long long)v);
+}
+
+void hp_metrics_sample_f(struct hp_metrics_out *o, const char *name, const struct hp_metrics_label *labels,
+			 size_t nb_labels, double v)
+{
+	out_series(o, name, labels, nb_labels);
+	out_printf(o, " %.17g\n", v);
+}
+
+void hp_metrics_render_to(const struct hp_counters *c, struct hp_metrics_out *o)
+{
 	for (size_t i = 0; i < HP_ARRAY_LEN(scalar_names); i++) {
-		out_printf(&o, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", scalar_names[i],
-			   scalar_helps[i], scalar_names[i], scalar_names[i],
-			   (unsigned long long)c->v[i]);
+		hp_metrics_family(o, scalar_names[i], "counter", scalar_helps[i]);
+		hp_metrics_sample(o, scalar_names[i], NULL, 0, c->v[i]);
 	}
 	for (size_t i = 0; i < HP_ARRAY_LEN(gauge_names); i++) {
-		out_printf(&o, "# HELP %s %s\n# TYPE %s gauge\n%s %llu\n", gauge_names[i],
-			   gauge_helps[i], gauge_names[i], gauge_names[i],
-			   (unsigned long long)c->v[GAUGE_BASE + i]);
+		hp_metrics_family(o, gauge_names[i], "gauge", gauge_helps[i]);
+		hp_metrics_sample(o, gauge_names[i], NULL, 0, c->v[GAUGE_BASE + i]);
 	}
 	for (size_t f = 0; f < HP_ARRAY_LEN(families); f++) {
 		const struct family *fam = &families[f];
-		out_printf(&o, "# HELP %s %s\n# TYPE %s counter\n", fam->name, fam->help, fam->name);
+		hp_metrics_family(o, fam->name, "counter", fam->help);
 		for (int i = 0; i < fam->count; i++) {
 			char tmp[8];
 			const char *l = fam->label_of(i, tmp);
 			uint64_t v = c->v[fam->base + i];
 			if (l == NULL || (fam->skip_zero && v == 0))
 				continue;
-			out_printf(&o, "%s{%s=\"%s\"} %llu\n", fam->name, fam->label, l,
-				   (unsigned long long)v);
+			struct hp_metrics_label lab = { fam->label, l };
+			hp_metrics_sample(o, fam->name, &lab, 1, v);
 		}
 	}
-	return o.overflow ? 0 : o.len;
+	render_mos(c, o);
+}
+
+size_t hp_metrics_render_prometheus(const struct hp_counters *c, char *buf, size_t cap)
+{
+	struct hp_metrics_out o;
+
+	hp_metrics_out_init(&o, buf, cap);
+	hp_metrics_render_to(c, &o);
+	return hp_metrics_out_len(&o);
 }
 
 size_t hp_metrics_render_report(const struct hp_counters *c, char *buf, size_t cap)
 {
-	struct out o = { buf, cap, 0, cap == 0 };
+	struct hp_metrics_out o;
 
+	hp_metrics_out_init(&o, buf, cap);
 	out_printf(&o, "%-58s %14s\n", "counter", "value");
 	for (size_t i = 0; i < HP_ARRAY_LEN(scalar_names); i++)
 		out_printf(&o, "%-58s %14llu\n", scalar_names[i], (unsigned long long)c->v[i]);
@@ -225,5 +324,5 @@ size_t hp_metrics_render_report(const struct hp_counters *c, char *buf, size_t c
 			out_printf(&o, "%-58s %14llu\n", key, (unsigned long long)v);
 		}
 	}
-	return o.overflow ? 0 : o.len;
+	return hp_metrics_out_len(&o);
 }

@@ -106,6 +106,14 @@ const char *hp_verdict_label(int v);
 
 #define HP_SIP_STATUS_MAX 700
 
+/* MOS (ITU-T G.107 E-model, 1..4.5) of each ended stream, as a Prometheus
+ * histogram: upper bounds of the buckets, +Inf last. Bands of G.107 Annex B
+ * (4.34 very satisfied, 4.03 satisfied, 3.6 some, 3.1 many, 2.58 nearly all
+ * users dissatisfied). */
+#define HP_MOS_BOUNDS(X) X(1.0) X(2.58) X(3.1) X(3.6) X(4.03) X(4.34) X(4.5)
+#define HP_MOS_COUNT_ONE(b) +1
+#define HP_MOS_BUCKETS (0 HP_MOS_BOUNDS(HP_MOS_COUNT_ONE) + 1)
+
 enum hp_ctr {
 #define HP_SCALAR_ENUM(id, name, help) HP_CTR_##id,
 	HP_METRIC_SCALARS(HP_SCALAR_ENUM)
@@ -117,7 +125,9 @@ enum hp_ctr {
 	HP_CTR_SIP_REQ_BASE = HP_CTR_DELIVERED_BASE + HP_DELIVERED_MAX,
 	HP_CTR_SIP_RESP_BASE = HP_CTR_SIP_REQ_BASE + HP_SIP_METHOD_MAX,
 	HP_CTR_VERDICT_BASE = HP_CTR_SIP_RESP_BASE + HP_SIP_STATUS_MAX,
-	HP_CTR_MAX = HP_CTR_VERDICT_BASE + HP_VERDICT_MAX
+	HP_CTR_MOS_BASE = HP_CTR_VERDICT_BASE + HP_VERDICT_MAX, /* per bucket, not cumulative */
+	HP_CTR_MOS_SUM_CENTI = HP_CTR_MOS_BASE + HP_MOS_BUCKETS,    /* sum of MOS x 100 */
+	HP_CTR_MAX
 };
 
 struct hp_counters {
@@ -127,6 +137,9 @@ struct hp_counters {
 static inline void hp_ctr_inc(struct hp_counters *c, int id) { c->v[id]++; }
 static inline void hp_ctr_add(struct hp_counters *c, int id, uint64_t n) { c->v[id] += n; }
 static inline void hp_ctr_drop(struct hp_counters *c, int reason) { c->v[HP_CTR_DROP_BASE + reason]++; }
+
+/* One ended stream's MOS into the histogram. */
+void hp_metrics_observe_mos(struct hp_counters *c, double mos);
 
 /* dst += src, element-wise. */
 void hp_metrics_sum(struct hp_counters *dst, const struct hp_counters *src);
@@ -138,6 +151,38 @@ uint64_t hp_metrics_get(const struct hp_counters *c, const char *name, const cha
 /* Render every family as Prometheus text into buf (NUL-terminated). Returns the
  * length written, or 0 when buf is too small. */
 size_t hp_metrics_render_prometheus(const struct hp_counters *c, char *buf, size_t cap);
+
+/* A Prometheus text writer for families whose values come from elsewhere
+ * (the DPDK port, the worker lcores, the allocator): src/ renders them after
+ * hp_metrics_render_prometheus() into the same buffer, so every family of
+ * /metrics and of the metrics file is written one way. */
+struct hp_metrics_out {
+	char *buf;
+	size_t cap;
+	size_t len;
+	int overflow; /* set once something did not fit; the rest is skipped */
+};
+
+/* One label of a sample; the value is escaped as the exposition format asks
+ * (backslash, double quote, line feed). */
+struct hp_metrics_label {
+	const char *name;
+	const char *value;
+};
+
+void hp_metrics_out_init(struct hp_metrics_out *o, char *buf, size_t cap);
+/* Length written (buf NUL-terminated), or 0 when something did not fit. */
+size_t hp_metrics_out_len(const struct hp_metrics_out *o);
+/* # HELP and # TYPE lines; type is "counter" or "gauge". */
+void hp_metrics_family(struct hp_metrics_out *o, const char *name, const char *type, const char *help);
+void hp_metrics_sample(struct hp_metrics_out *o, const char *name, const struct hp_metrics_label *labels,
+		       size_t nb_labels, uint64_t v);
+/* A sample in base units that are not whole numbers (seconds); printed with
+ * enough digits to round-trip. */
+void hp_metrics_sample_f(struct hp_metrics_out *o, const char *name, const struct hp_metrics_label *labels,
+			 size_t nb_labels, double v);
+/* Appends every family of hp_metrics_render_prometheus() to o. */
+void hp_metrics_render_to(const struct hp_counters *c, struct hp_metrics_out *o);
 
 /* Render the human end-of-run table: every scalar and gauge, labelled
  * entries only when non-zero. */

@@ -21,6 +21,7 @@ usage: test_cli.py HEPPROBE DATADIR
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +32,8 @@ import test_pcap  # noqa: E402
 
 OPTIONS = ["--pcap", "--hep", "--node-id", "--node-name", "--auth-key", "--sip-ports",
            "--metrics-file", "--forward-bad-checksum", "--ws-ports", "--tls-ports", "--vxlan-port",
-           "--geneve-port", "--gtpu-port", "--max-tcp-flows", "--max-ip-datagrams"]
+           "--geneve-port", "--gtpu-port", "--max-tcp-flows", "--max-ip-datagrams",
+           "--metrics-listen"]
 
 
 def run(cmd, timeout=120):
@@ -141,6 +143,16 @@ def main(argv):
     usage_error(c, binary, ["--pcap", os.path.join(tmp, "missing.pcap")], "missing file")
     usage_error(c, binary, ["--pcap", tmp], "a directory as capture")
     usage_error(c, binary, ["--pcap", notpcap], "a text file as capture")
+    for bad in ("9100", "localhost:9100", "127.0.0.1:0", "127.0.0.1:70000", "[::1]9100", "127.0.0.1:-1"):
+        usage_error(c, binary, ["--pcap", good, "--metrics-listen", bad], "--metrics-listen %s" % bad)
+    busy = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        usage_error(c, binary, ["--pcap", good, "--metrics-listen", "127.0.0.1:%d" % busy.getsockname()[1]],
+                    "--metrics-listen on a port in use")
+    finally:
+        busy.close()
     if really_unreadable:
         usage_error(c, binary, ["--pcap", unreadable], "unreadable file")
     for bad in ["127.0.0.1:9060", "udp:127.0.0.1", "udp:127.0.0.1:", "udp:127.0.0.1:0",

@@ -160,7 +160,7 @@ static void scan_prometheus(const char *text, size_t len, struct scan *s)
 	memset(s, 0, sizeof(*s));
 	cr_assert_eq(regcomp(&sample,
 			     "^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"[^\"\\\\\n]*\"\\})? "
-			     "[0-9]+$",
+			     "[0-9]+(\\.[0-9]+)?$",
 			     REG_EXTENDED | REG_NOSUB),
 		     0);
 	cr_assert_gt(len, 0);
@@ -195,7 +195,8 @@ static void scan_prometheus(const char *text, size_t len, struct scan *s)
 			cr_assert_str_eq(name, cur->name, "TYPE for %s not right after its HELP", name);
 			cr_assert_eq(cur->types, 0, "second TYPE for %s", name);
 			cr_assert_eq(cur->samples, 0, "TYPE for %s after its samples", name);
-			cr_assert(strcmp(type, "counter") == 0 || strcmp(type, "gauge") == 0,
+			cr_assert(strcmp(type, "counter") == 0 || strcmp(type, "gauge") == 0 ||
+					  strcmp(type, "histogram") == 0,
 				  "type '%s'", type);
 			strcpy(cur->type, type);
 			cur->types = 1;
@@ -206,7 +207,13 @@ static void scan_prometheus(const char *text, size_t len, struct scan *s)
 			cr_assert_eq(regexec(&sample, line, 0, NULL, 0), 0, "bad sample '%s'", line);
 			cr_assert_not_null(cur, "sample before any HELP: '%s'", line);
 			cr_assert_eq(cur->types, 1, "sample of %s before its TYPE", cur->name);
-			cr_assert(n == strlen(cur->name) && strncmp(line, cur->name, n) == 0,
+			size_t fl = strlen(cur->name);
+			/* A histogram's samples are <name>_bucket, _sum and _count. */
+			int hist = strcmp(cur->type, "histogram") == 0 && n > fl && strncmp(line, cur->name, fl) == 0 &&
+				   ((n - fl == 7 && strncmp(line + fl, "_bucket", 7) == 0) ||
+				    (n - fl == 4 && strncmp(line + fl, "_sum", 4) == 0) ||
+				    (n - fl == 6 && strncmp(line + fl, "_count", 6) == 0));
+			cr_assert(hist || (n == fl && strncmp(line, cur->name, n) == 0),
 				  "sample '%s' outside its family (current %s)", line, cur->name);
 			cur->samples++;
 		}
@@ -218,7 +225,8 @@ static void scan_prometheus(const char *text, size_t len, struct scan *s)
 		int total = l > 6 && strcmp(f->name + l - 6, "_total") == 0;
 
 		cr_assert_eq(f->types, 1, "%s has no TYPE", f->name);
-		cr_assert_str_eq(f->type, total ? "counter" : "gauge", "%s", f->name);
+		if (strcmp(f->type, "histogram") != 0)
+			cr_assert_str_eq(f->type, total ? "counter" : "gauge", "%s", f->name);
 	}
 }
 
@@ -555,4 +563,79 @@ Test(metrics, report_buffer_too_small)
 {
 	set_some(&ca);
 	sweep(hp_metrics_render_report, &ca);
+}
+
+/* ---- the writer src/ uses for DPDK-derived families ---- */
+
+Test(metrics, writer_family_sample_and_escaping)
+{
+	struct hp_metrics_out o;
+	struct hp_metrics_label l[2] = { { "collector", "a\"b\\c\nd" }, { "worker", "3" } };
+
+	hp_metrics_out_init(&o, out, sizeof(out));
+	hp_metrics_family(&o, "hepprobe_x_total", "counter", "A test family");
+	hp_metrics_sample(&o, "hepprobe_x_total", l, 2, 18446744073709551615ULL);
+	hp_metrics_sample(&o, "hepprobe_x_total", NULL, 0, 0);
+	hp_metrics_sample_f(&o, "hepprobe_y_seconds", l + 1, 1, 0.25);
+	cr_assert_gt(hp_metrics_out_len(&o), 0);
+	cr_assert_eq(hp_metrics_out_len(&o), strlen(out));
+	cr_assert(has_line(out, "# HELP hepprobe_x_total A test family"));
+	cr_assert(has_line(out, "# TYPE hepprobe_x_total counter"));
+	/* Exposition format 0.0.4: \\, \" and \n inside a label value. */
+	cr_assert(has_line(out, "hepprobe_x_total{collector=\"a\\\"b\\\\c\\nd\",worker=\"3\"} 18446744073709551615"),
+		  "%s", out);
+	cr_assert(has_line(out, "hepprobe_x_total 0"));
+	cr_assert(has_line(out, "hepprobe_y_seconds{worker=\"3\"} 0.25"));
+}
+
+Test(metrics, writer_overflow_is_sticky)
+{
+	struct hp_metrics_out o;
+	char small[40];
+
+	hp_metrics_out_init(&o, small, sizeof(small));
+	hp_metrics_family(&o, "hepprobe_x_total", "counter", "A help text longer than the buffer");
+	cr_assert_eq(hp_metrics_out_len(&o), 0);
+	/* Something short after an overflow must not be appended. */
+	hp_metrics_sample(&o, "a", NULL, 0, 1);
+	cr_assert_eq(hp_metrics_out_len(&o), 0);
+	hp_metrics_out_init(&o, small, 0);
+	hp_metrics_sample(&o, "a", NULL, 0, 1);
+	cr_assert_eq(hp_metrics_out_len(&o), 0);
+}
+
+Test(metrics, render_to_appends_what_render_prometheus_writes)
+{
+	static char both[OUT_CAP * 2];
+	struct hp_metrics_out o;
+
+	set_some(&ca);
+	size_t n = render(&ca);
+	hp_metrics_out_init(&o, both, sizeof(both));
+	hp_metrics_family(&o, "hepprobe_first", "gauge", "Written first");
+	size_t head = o.len;
+	hp_metrics_render_to(&ca, &o);
+	cr_assert_eq(hp_metrics_out_len(&o), head + n);
+	cr_assert_eq(memcmp(both + head, out, n), 0);
+}
+
+Test(metrics, mos_histogram_is_cumulative)
+{
+	hp_metrics_observe_mos(&ca, 4.41);
+	hp_metrics_observe_mos(&ca, 4.41);
+	hp_metrics_observe_mos(&ca, 3.6); /* on a bound: counted in that bucket (le) */
+	hp_metrics_observe_mos(&ca, 1.0);
+	hp_metrics_observe_mos(&cb, 2.0);
+	hp_metrics_sum(&ca, &cb);
+	render(&ca);
+	cr_assert(has_line(out, "# TYPE hepprobe_rtp_mos histogram"));
+	cr_assert(has_line(out, "hepprobe_rtp_mos_bucket{le=\"1\"} 1"), "%s", out);
+	cr_assert(has_line(out, "hepprobe_rtp_mos_bucket{le=\"2.58\"} 2"));
+	cr_assert(has_line(out, "hepprobe_rtp_mos_bucket{le=\"3.1\"} 2"));
+	cr_assert(has_line(out, "hepprobe_rtp_mos_bucket{le=\"3.6\"} 3"));
+	cr_assert(has_line(out, "hepprobe_rtp_mos_bucket{le=\"4.34\"} 3"));
+	cr_assert(has_line(out, "hepprobe_rtp_mos_bucket{le=\"4.5\"} 5"));
+	cr_assert(has_line(out, "hepprobe_rtp_mos_bucket{le=\"+Inf\"} 5"));
+	cr_assert(has_line(out, "hepprobe_rtp_mos_count 5"));
+	cr_assert(has_line(out, "hepprobe_rtp_mos_sum 15.42"), "%s", strstr(out, "hepprobe_rtp_mos_sum"));
 }
