@@ -20,6 +20,31 @@ static bool workers_finished(const struct hp_ctl *ctl)
 	return true;
 }
 
+static bool rings_empty(const struct hp_ctl *ctl)
+{
+	for (unsigned i = 0; i < ctl->nb_workers; i++)
+		if (!rte_ring_empty(ctl->workers[i]->ring))
+			return false;
+	return true;
+}
+
+/* The workers are done: give the collectors up to --hep-wait to take and
+ * acknowledge what is queued; the rest is counted dropped (shutdown). */
+static void flush(struct hp_ctl *ctl)
+{
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t until = rte_get_tsc_cycles() + (uint64_t)ctl->tx->cfg->hep_wait_ms * hz / 1000;
+
+	while (!hp_hep_tx_idle(ctl->tx) && rte_get_tsc_cycles() < until) {
+		for (unsigned i = 0; i < ctl->nb_workers; i++)
+			hp_hep_tx_drain(ctl->tx, ctl->workers[i]->ring);
+		hp_hep_tx_poll(ctl->tx);
+		struct timespec ts = { 0, 200000 };
+		nanosleep(&ts, NULL);
+	}
+	hp_hep_tx_finish(ctl->tx);
+}
+
 void hp_ctl_run(struct hp_ctl *ctl)
 {
 	uint64_t hz = rte_get_tsc_hz();
@@ -43,10 +68,14 @@ void hp_ctl_run(struct hp_ctl *ctl)
 		unsigned n = 0;
 		for (unsigned i = 0; i < ctl->nb_workers; i++)
 			n += hp_hep_tx_drain(ctl->tx, ctl->workers[i]->ring);
+		hp_hep_tx_poll(ctl->tx);
 		if (n > 0)
+			continue;
+		if (done && !rings_empty(ctl))
 			continue;
 		if (done) {
 			ctl->end_tsc = rte_get_tsc_cycles();
+			flush(ctl);
 			free(snap);
 			return;
 		}
@@ -102,6 +131,10 @@ int hp_ctl_write_metrics(const struct hp_ctl *ctl, const struct hp_counters *c)
 	n = hp_metrics_render_prometheus(c, buf, METRICS_BUF);
 	if (n > 0)
 		n = render_per_worker(ctl, buf, n, METRICS_BUF);
+	if (n > 0) {
+		size_t k = hp_hep_tx_render_metrics(ctl->tx, buf + n, METRICS_BUF - n);
+		n = k > 0 ? n + k : 0;
+	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
 	if (f != NULL && n > 0) {

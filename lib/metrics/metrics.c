@@ -159,6 +159,10 @@ size_t hp_metrics_render_prometheus(const struct hp_counters *c, char *buf, size
 	struct out o = { buf, cap, 0, cap == 0 };
 
 	for (size_t i = 0; i < HP_ARRAY_LEN(scalar_names); i++) {
+		/* The sender renders these two with their per-collector samples
+		 * (hp_hep_tx_render_metrics): one family, one HELP. */
+		if (i == HP_CTR_HEP_SENT || i == HP_CTR_HEP_DROPPED)
+			continue;
 		out_printf(&o, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", scalar_names[i],
 			   scalar_helps[i], scalar_names[i], scalar_names[i],
 			   (unsigned long long)c->v[i]);
