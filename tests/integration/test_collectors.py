@@ -108,21 +108,8 @@ def start_collector(port, outdir, tls):
     if tls:
         cmd += [tls[0], tls[1]]
     p = subprocess.Popen(cmd)
-    harness.wait_until(lambda: tcp_listening(port) or p.poll() is not None, 20)
+    harness.wait_until(lambda: harness.tcp_listening(port) or p.poll() is not None, 20)
     return p
-
-
-def tcp_listening(port):
-    want = ":%04X" % port
-    try:
-        with open("/proc/net/tcp") as f:
-            for line in f.readlines()[1:]:
-                parts = line.split()
-                if parts[1].endswith(want) and parts[3] == "0A":
-                    return True
-    except OSError:
-        pass
-    return False
 
 
 def free_tcp_port():
