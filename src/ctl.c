@@ -71,9 +71,9 @@ void hp_ctl_run(struct hp_ctl *ctl)
 		hp_hep_tx_poll(ctl->tx);
 		if (n > 0)
 			continue;
-		if (done && !rings_empty(ctl))
-			continue;
-		if (done) {
+		/* Nothing taken: the rings are empty, or a capture file waits
+		 * for a collector, or --hep-rate spaces the next message. */
+		if (done && rings_empty(ctl)) {
 			ctl->end_tsc = rte_get_tsc_cycles();
 			flush(ctl);
 			free(snap);

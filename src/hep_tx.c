@@ -332,16 +332,20 @@ static void pump_wbio(struct hp_hep_coll *c)
 	}
 }
 
-static void stage_bytes(struct hp_hep_coll *c, const uint8_t *p, size_t len)
+/* Appends one message (or keep-alive) to the stream; false when TLS refused it. */
+static bool stage_bytes(struct hp_hep_coll *c, const uint8_t *p, size_t len)
 {
 	if (c->ssl != NULL) {
-		SSL_write(c->ssl, p, (int)len);
+		/* A memory BIO takes the whole record: all or nothing. */
+		if (SSL_write(c->ssl, p, (int)len) != (int)len)
+			return false;
 		pump_wbio(c);
-		return;
+		return true;
 	}
 	memcpy(c->stage + c->stage_len, p, len);
 	c->stage_len += len;
 	c->produced += len;
+	return true;
 }
 
 static bool stage_room(struct hp_hep_coll *c, size_t len)
@@ -390,10 +394,21 @@ static bool stream_read(struct hp_hep_coll *c)
 	}
 }
 
+static void stream_up(struct hp_hep_coll *c)
+{
+	if (c->ever_up)
+		c->reconnects++;
+	else
+		log_coll(c, "connected", NULL);
+	c->ever_up = true;
+	c->backoff_ns = BACKOFF_MIN_NS;
+	c->state = C_UP;
+}
+
 static void stream_connected(struct hp_hep_tx *tx, struct hp_hep_coll *c)
 {
 	if (c->cfg->proto == HP_COLL_TCP) {
-		c->state = C_UP;
+		stream_up(c);
 	} else {
 		struct in6_addr a6;
 		bool ip = inet_pton(AF_INET, c->cfg->host, &a6) == 1 || inet_pton(AF_INET6, c->cfg->host, &a6) == 1;
@@ -443,17 +458,6 @@ static void stream_connect(struct hp_hep_tx *tx, struct hp_hep_coll *c)
 		stream_down(tx, c, strerror(errno));
 }
 
-static void stream_up(struct hp_hep_coll *c)
-{
-	if (c->ever_up)
-		c->reconnects++;
-	else
-		log_coll(c, "connected", NULL);
-	c->ever_up = true;
-	c->backoff_ns = BACKOFF_MIN_NS;
-	c->state = C_UP;
-}
-
 static void stream_handshake(struct hp_hep_tx *tx, struct hp_hep_coll *c)
 {
 	int rc = SSL_do_handshake(c->ssl);
@@ -485,8 +489,7 @@ static void stream_keepalive(struct hp_hep_tx *tx, struct hp_hep_coll *c, uint64
 	if (s == 0 || now - c->last_out_ns < (uint64_t)s * 1000000000u || !stage_room(c, sizeof(ka)))
 		return;
 	size_t n = hp_hep_encode_keepalive(&c->ident, (uint16_t)s, ka, sizeof(ka));
-	if (n > 0) {
-		stage_bytes(c, ka, n);
+	if (n > 0 && stage_bytes(c, ka, n)) {
 		c->keepalives++;
 		c->last_out_ns = now;
 	}
@@ -513,8 +516,6 @@ static void stream_poll(struct hp_hep_tx *tx, struct hp_hep_coll *c)
 			return;
 		}
 		stream_connected(tx, c);
-		if (c->state == C_UP)
-			stream_up(c);
 	}
 	if (!stream_read(c)) {
 		stream_down(tx, c, "closed by the collector");
@@ -542,7 +543,11 @@ static void stream_poll(struct hp_hep_tx *tx, struct hp_hep_coll *c)
 		}
 		if (!stage_room(c, len))
 			break;
-		stage_bytes(c, p, len);
+		if (!stage_bytes(c, p, len)) {
+			ERR_clear_error();
+			stream_down(tx, c, "TLS write failed");
+			return;
+		}
 		c->q_end[idx] = c->produced;
 		c->nstaged++;
 		c->last_out_ns = now;

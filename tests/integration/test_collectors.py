@@ -14,6 +14,7 @@ Cases, each with a paced hepprobe (--hep-rate) on PCAP:
   * tcp / tls stop: pause hepprobe (SIGSTOP, so nothing is in flight on
     loopback), stop the collector, resume hepprobe, restart the collector:
     then nothing may be lost at all;
+  * tls with a CA that did not sign the server: nothing sent, all counted;
   * two collectors, duplicate and balance.
 Checks: hepprobe exits 0 and reconnected; every connection's bytes are whole
 HEP3 messages back to back (a killed connection may end inside one; the
@@ -274,6 +275,30 @@ def restart_case(c, binary, pcap, ref, tmp, tls, graceful):
         c.eq(dropped, 0, name + ": nothing dropped")
 
 
+def wrong_ca(c, binary, pcap, tmp, tls):
+    """A server certificate the CA did not sign: no connection, every message
+    counted dropped (shutdown, after --hep-wait), nothing reaches the collector."""
+    other = os.path.join(tmp, "other")
+    os.mkdir(other)
+    bad_ca = make_ca(other)[0]
+    port = free_tcp_port()
+    outdir = os.path.join(tmp, "wrong_ca")
+    os.mkdir(outdir)
+    col = start_collector(port, outdir, tls[1:])
+    hep = "tls:127.0.0.1:%d" % port
+    p, mfile = run_hepprobe(binary, pcap, [hep], tmp, ["--hep-ca", bad_ca, "--hep-wait", "1000"], rate="2000")
+    out, err = p.communicate(timeout=120)
+    col.send_signal(signal.SIGTERM)
+    col.wait()
+    c.eq(p.returncode, 0, "wrong CA: exit 0")
+    c.check(b"certificate" in err, "wrong CA: the verification failure is logged", err.decode()[-300:])
+    m = accounting(c, mfile, [hep], "duplicate")
+    c.eq(m.value("hepprobe_hep_sent_total", collector=hep), 0, "wrong CA: nothing counted sent")
+    c.eq(m.value("hepprobe_hep_dropped_total", collector=hep, reason="shutdown"),
+         m.value("hepprobe_hep_queued_total"), "wrong CA: every message counted dropped (shutdown)")
+    c.eq(received_bytes(outdir), 0, "wrong CA: no byte of HEP reached the collector")
+
+
 def two_collectors(c, binary, pcap, ref, tmp, mode):
     names, cols, outs = [], [], []
     for i in range(2):
@@ -320,7 +345,9 @@ def main(argv):
     c.check(len(ref) > 20, "reference run over UDP sends messages", str(len(ref)))
     restart_case(c, binary, pcap, ref, tmp, None, graceful=False)
     restart_case(c, binary, pcap, ref, tmp, None, graceful=True)
-    restart_case(c, binary, pcap, ref, tmp, make_ca(tmp), graceful=True)
+    tls = make_ca(tmp)
+    restart_case(c, binary, pcap, ref, tmp, tls, graceful=True)
+    wrong_ca(c, binary, pcap, tmp, tls)
     two_collectors(c, binary, pcap, ref, tmp, "duplicate")
     two_collectors(c, binary, pcap, ref, tmp, "balance")
     return c.exit()
