@@ -48,6 +48,7 @@ enum {
 	OPT_HEP_QUEUE,
 	OPT_HEP_KEEPALIVE,
 	OPT_HEP_WAIT,
+	OPT_SHUTDOWN_TIMEOUT,
 };
 
 static const struct option options[] = {
@@ -86,6 +87,7 @@ static const struct option options[] = {
 	{ "hep-queue", required_argument, NULL, OPT_HEP_QUEUE },
 	{ "hep-keepalive", required_argument, NULL, OPT_HEP_KEEPALIVE },
 	{ "hep-wait", required_argument, NULL, OPT_HEP_WAIT },
+	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -165,7 +167,11 @@ void hp_config_usage(FILE *out)
 	      "  --hep-keepalive S      send a HEP keep-alive to tcp/tls collectors every S seconds\n"
 	      "                         without traffic (default 0 = off)\n"
 	      "  --hep-wait MS          a capture file waits this long for a full or absent\n"
-	      "                         collector before its messages are counted dropped (10000)\n",
+	      "                         collector before its messages are counted dropped (10000)\n"
+	      "  --shutdown-timeout S   at the end of the input or on SIGINT/SIGTERM, give the\n"
+	      "                         collectors S seconds (default 10) to take what is queued,\n"
+	      "                         pacing included; the rest is counted dropped (shutdown).\n"
+	      "                         A second signal ends at once, the metrics still written\n",
 	      out);
 }
 
@@ -320,6 +326,7 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 	c->gtpu_port = 2152;
 	c->hep_queue = 2048;
 	c->hep_wait_ms = 10000;
+	c->shutdown_timeout_s = 10;
 	set_port(c->sip_ports, 5060);
 	set_port(c->sip_ports, 5061);
 	set_port(c->tls_ports, 5061);
@@ -457,6 +464,9 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 			break;
 		case OPT_HEP_KEEPALIVE:
 			c->hep_keepalive_s = (uint32_t)parse_ulong(optarg, 3600, "bad --hep-keepalive (0..3600): '%s'");
+			break;
+		case OPT_SHUTDOWN_TIMEOUT:
+			c->shutdown_timeout_s = (uint32_t)parse_ulong(optarg, 3600, "bad --shutdown-timeout (0..3600): '%s'");
 			break;
 		case OPT_HEP_WAIT:
 			c->hep_wait_ms = (uint32_t)parse_ulong(optarg, 3600000, "bad --hep-wait: '%s'");

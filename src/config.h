@@ -41,6 +41,7 @@ struct hp_config {
 	uint32_t hep_queue;           /* messages queued per collector at most */
 	uint32_t hep_keepalive_s;     /* HEP keep-alive to stream collectors every S s; 0 = off */
 	uint32_t hep_wait_ms;         /* capture file: how long the workers wait for a collector */
+	uint32_t shutdown_timeout_s;  /* at the end, how long the collectors get to take the rest */
 	uint32_t node_id;
 	const char *node_name;
 	const char *auth_key;

@@ -38,6 +38,8 @@
 #define BACKOFF_MIN_NS 100000000ull   /* 100 ms */
 #define BACKOFF_MAX_NS 5000000000ull  /* 5 s */
 
+volatile bool hp_abort;
+
 enum coll_state { C_DOWN, C_CONNECTING, C_HANDSHAKE, C_UP };
 
 struct hp_hep_coll {
@@ -602,7 +604,7 @@ static bool coll_ready(struct hp_hep_tx *tx, struct hp_hep_coll *c, uint64_t now
 		c->full_since_ns = 0;
 		return true;
 	}
-	if (tx->cfg->pcap_file == NULL)
+	if (tx->cfg->pcap_file == NULL || hp_abort)
 		return true;
 	if (c->full_since_ns == 0)
 		c->full_since_ns = now;
@@ -670,7 +672,7 @@ unsigned hp_hep_tx_drain(struct hp_hep_tx *tx, struct rte_ring *ring)
 			if (tx->pend_n == 0)
 				return taken;
 		}
-		if (tx->cfg->hep_rate != 0) {
+		if (tx->cfg->hep_rate != 0 && !hp_abort) {
 			/* Space messages 1/rate apart; an idle period does not bank a burst. */
 			uint64_t now = mono_ns();
 			if (now < tx->next_send_ns)
@@ -791,19 +793,34 @@ size_t hp_hep_tx_render_metrics(const struct hp_hep_tx *tx, char *buf, size_t ca
 	return o.overflow ? 0 : o.len;
 }
 
+/* A message the sender gives up before placing it: each collector it was
+ * for counts it dropped (shutdown). */
+static void drop_unplaced(struct hp_hep_tx *tx, struct hp_hep_buf *b)
+{
+	b->refs = 1;
+	for (unsigned i = 0; i < tx->nb_coll; i++) {
+		if (tx->cfg->hep_mode == HP_HEP_BALANCE && i != balance_pick(tx, b))
+			continue;
+		tx->coll[i].assigned++;
+		coll_drop(tx, &tx->coll[i], HP_R_HEPTX_SHUTDOWN);
+	}
+	buf_release(b);
+}
+
+unsigned hp_hep_tx_discard(struct hp_hep_tx *tx, struct rte_ring *ring)
+{
+	void *bufs[HP_HEP_TX_BURST];
+	unsigned n = rte_ring_sc_dequeue_burst(ring, bufs, HP_HEP_TX_BURST, NULL);
+
+	for (unsigned i = 0; i < n; i++)
+		drop_unplaced(tx, bufs[i]);
+	return n;
+}
+
 void hp_hep_tx_finish(struct hp_hep_tx *tx)
 {
-	while (tx->pend_i < tx->pend_n) {
-		struct hp_hep_buf *b = tx->pend[tx->pend_i++];
-		b->refs = 1;
-		for (unsigned i = 0; i < tx->nb_coll; i++) {
-			if (tx->cfg->hep_mode == HP_HEP_BALANCE && i != balance_pick(tx, b))
-				continue;
-			tx->coll[i].assigned++;
-			coll_drop(tx, &tx->coll[i], HP_R_HEPTX_SHUTDOWN);
-		}
-		buf_release(b);
-	}
+	while (tx->pend_i < tx->pend_n)
+		drop_unplaced(tx, tx->pend[tx->pend_i++]);
 	for (unsigned i = 0; i < tx->nb_coll; i++) {
 		struct hp_hep_coll *c = &tx->coll[i];
 		if (c->cfg->proto != HP_COLL_UDP)

@@ -10,6 +10,9 @@
 
 struct hp_hep_coll;
 
+/* Set by a second stop signal: the sender waits for no collector any more. */
+extern volatile bool hp_abort;
+
 /* The sender, on the control lcore: drains the workers' rings, fans each
  * message out to the collectors (--hep-mode) through a bounded queue per
  * collector, and keeps stream collectors connected. Without a collector it
@@ -41,6 +44,9 @@ bool hp_hep_tx_idle(const struct hp_hep_tx *tx);
  * hepprobe_hep_sent_total and hepprobe_hep_dropped_total (lib/metrics leaves
  * these two families to the sender). Returns the length, 0 when cap is short. */
 size_t hp_hep_tx_render_metrics(const struct hp_hep_tx *tx, char *buf, size_t cap);
+/* Shutdown past its deadline: take up to a burst from ring and count each
+ * message dropped (shutdown) for its collectors, so the workers can finish. */
+unsigned hp_hep_tx_discard(struct hp_hep_tx *tx, struct rte_ring *ring);
 /* End of the flush: counts whatever is still held as dropped (shutdown). */
 void hp_hep_tx_finish(struct hp_hep_tx *tx);
 /* Finishes and closes. */

@@ -277,7 +277,8 @@ def restart_case(c, binary, pcap, ref, tmp, tls, graceful):
 
 def wrong_ca(c, binary, pcap, tmp, tls):
     """A server certificate the CA did not sign: no connection, every message
-    counted dropped (shutdown, after --hep-wait), nothing reaches the collector."""
+    counted dropped (shutdown, after --shutdown-timeout), nothing reaches the
+    collector."""
     other = os.path.join(tmp, "other")
     os.mkdir(other)
     bad_ca = make_ca(other)[0]
@@ -286,7 +287,7 @@ def wrong_ca(c, binary, pcap, tmp, tls):
     os.mkdir(outdir)
     col = start_collector(port, outdir, tls[1:])
     hep = "tls:127.0.0.1:%d" % port
-    p, mfile = run_hepprobe(binary, pcap, [hep], tmp, ["--hep-ca", bad_ca, "--hep-wait", "1000"], rate="2000")
+    p, mfile = run_hepprobe(binary, pcap, [hep], tmp, ["--hep-ca", bad_ca, "--shutdown-timeout", "1"], rate="2000")
     out, err = p.communicate(timeout=120)
     col.send_signal(signal.SIGTERM)
     col.wait()
@@ -297,6 +298,33 @@ def wrong_ca(c, binary, pcap, tmp, tls):
     c.eq(m.value("hepprobe_hep_dropped_total", collector=hep, reason="shutdown"),
          m.value("hepprobe_hep_queued_total"), "wrong CA: every message counted dropped (shutdown)")
     c.eq(received_bytes(outdir), 0, "wrong CA: no byte of HEP reached the collector")
+
+
+def shutdown_case(c, binary, pcap, tmp, signals):
+    """SIGTERM while paced far below the capture's message count: with one
+    signal the flush is bounded by --shutdown-timeout, with two it ends at
+    once; either way the metrics are written and every message is sent or
+    counted dropped (shutdown)."""
+    what = "%d signal(s)" % signals
+    rx = hep3.Receiver()
+    hep = "udp:127.0.0.1:%d" % rx.port
+    p, mfile = run_hepprobe(binary, pcap, [hep], tmp, ["--shutdown-timeout", "2"], rate="5")
+    # Running: the first message arrived.
+    c.check(harness.wait_until(lambda: len(rx.datagrams) > 0, 60), what + ": hepprobe sends")
+    for _ in range(signals):
+        p.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+    try:
+        p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+    got = rx.finish()
+    c.eq(p.returncode, 0, what + ": exit 0")
+    m = accounting(c, mfile, [hep], "duplicate")
+    shut = m.value("hepprobe_hep_dropped_total", collector=hep, reason="shutdown")
+    c.check(shut > 0, what + ": what the flush could not send is counted dropped (shutdown)", str(shut))
+    c.eq(m.value("hepprobe_hep_sent_total", collector=hep), len(got), what + ": sent == datagrams received")
 
 
 def two_collectors(c, binary, pcap, ref, tmp, mode):
@@ -348,6 +376,8 @@ def main(argv):
     tls = make_ca(tmp)
     restart_case(c, binary, pcap, ref, tmp, tls, graceful=True)
     wrong_ca(c, binary, pcap, tmp, tls)
+    shutdown_case(c, binary, pcap, tmp, 1)
+    shutdown_case(c, binary, pcap, tmp, 2)
     two_collectors(c, binary, pcap, ref, tmp, "duplicate")
     two_collectors(c, binary, pcap, ref, tmp, "balance")
     return c.exit()
