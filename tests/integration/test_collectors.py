@@ -15,7 +15,8 @@ Cases, each with a paced hepprobe (--hep-rate) on PCAP:
     loopback), stop the collector, resume hepprobe, restart the collector:
     then nothing may be lost at all;
   * tls with a CA that did not sign the server: nothing sent, all counted;
-  * two collectors, duplicate and balance.
+  * two collectors, duplicate and balance, the second with its own node id
+    and auth key.
 Checks: hepprobe exits 0 and reconnected; every connection's bytes are whole
 HEP3 messages back to back (a killed connection may end inside one; the
 next connection starts at a message boundary); every message received is
@@ -26,6 +27,7 @@ collector.
 """
 
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -336,7 +338,9 @@ def two_collectors(c, binary, pcap, ref, tmp, mode):
         cols.append(start_collector(port, outdir, None))
         outs.append(outdir)
         names.append("tcp:127.0.0.1:%d" % port)
-    p, mfile = run_hepprobe(binary, pcap, names, tmp, ["--hep-mode", mode], rate="2000")
+    # The second collector has its own identity (chunks 0x0c and 0x0e).
+    heps = [names[0], names[1] + ",node-id=77,auth-key=k2"]
+    p, mfile = run_hepprobe(binary, pcap, heps, tmp, ["--hep-mode", mode], rate="2000")
     out, err = p.communicate(timeout=120)
     for col in cols:
         col.send_signal(signal.SIGTERM)
@@ -348,6 +352,10 @@ def two_collectors(c, binary, pcap, ref, tmp, mode):
     for i, outdir in enumerate(outs):
         msgs, _ = read_collector(c, outdir, "%s collector %d" % (mode, i))
         got.append(msgs)
+    c.none(sorted({(x.node_id, x.auth_key) for x in got[0]} - {(2001, None)}),
+           mode + ": collector 0 gets the global identity (node id 2001, no key)")
+    c.none(sorted({(x.node_id, x.auth_key) for x in got[1]} - {(77, "k2")}),
+           mode + ": collector 1 gets its own node-id=77, auth-key=k2")
     if mode == "duplicate":
         for i in range(2):
             c.eq({key_of(x) for x in got[i]}, refkeys, "duplicate: collector %d has every message" % i)
@@ -369,6 +377,17 @@ def main(argv):
     if not harness.need_tools(c, "openssl"):
         return c.exit()
     tmp = tempfile.mkdtemp(prefix="hp-coll-")
+    try:
+        run_cases(c, binary, pcap, tmp)
+    finally:
+        if os.environ.get("HP_KEEP"):
+            print("kept %s (HP_KEEP set)" % tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return c.exit()
+
+
+def run_cases(c, binary, pcap, tmp):
     ref = reference(binary, pcap)
     c.check(len(ref) > 20, "reference run over UDP sends messages", str(len(ref)))
     restart_case(c, binary, pcap, ref, tmp, None, graceful=False)
@@ -380,7 +399,6 @@ def main(argv):
     shutdown_case(c, binary, pcap, tmp, 2)
     two_collectors(c, binary, pcap, ref, tmp, "duplicate")
     two_collectors(c, binary, pcap, ref, tmp, "balance")
-    return c.exit()
 
 
 if __name__ == "__main__":
