@@ -9,7 +9,7 @@ pkgs=(
   dpdk dpdk-dev libdpdk-dev
   libbpf-dev bpftool libxdp-dev clang llvm
   libhyperscan-dev libjemalloc-dev libcriterion-dev zlib1g-dev
-  libpcap-dev libmicrohttpd-dev
+  libpcap-dev libmicrohttpd-dev libssl-dev openssl
   prometheus systemd
   tshark sngrep sip-tester tmux sqlite3 iproute2 ethtool
   kamailio kamailio-sqlite-modules

@@ -46,6 +46,14 @@ enum {
 	OPT_CLIP_PCT,
 	OPT_LATE_AUDIO_MS,
 	OPT_MAX_REGISTRATIONS,
+	OPT_HEP_MODE,
+	OPT_HEP_CA,
+	OPT_HEP_CERT,
+	OPT_HEP_KEY,
+	OPT_HEP_QUEUE,
+	OPT_HEP_KEEPALIVE,
+	OPT_HEP_WAIT,
+	OPT_SHUTDOWN_TIMEOUT,
 };
 
 static const struct option options[] = {
@@ -82,6 +90,14 @@ static const struct option options[] = {
 	{ "clip-pct", required_argument, NULL, OPT_CLIP_PCT },
 	{ "late-audio-ms", required_argument, NULL, OPT_LATE_AUDIO_MS },
 	{ "max-registrations", required_argument, NULL, OPT_MAX_REGISTRATIONS },
+	{ "hep-mode", required_argument, NULL, OPT_HEP_MODE },
+	{ "hep-ca", required_argument, NULL, OPT_HEP_CA },
+	{ "hep-cert", required_argument, NULL, OPT_HEP_CERT },
+	{ "hep-key", required_argument, NULL, OPT_HEP_KEY },
+	{ "hep-queue", required_argument, NULL, OPT_HEP_QUEUE },
+	{ "hep-keepalive", required_argument, NULL, OPT_HEP_KEEPALIVE },
+	{ "hep-wait", required_argument, NULL, OPT_HEP_WAIT },
+	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -112,8 +128,9 @@ void hp_config_usage(FILE *out)
 	      "                         only together with --loop: every queue replays the whole\n"
 	      "                         capture, one copy of it preloaded per queue\n"
 	      "output:\n"
-	      "  --hep udp:HOST:PORT    send HEPv3 to this collector; without it, print one line\n"
-	      "                         per HEP message that would be sent\n"
+	      "  --hep udp:HOST:PORT    send HEPv3 to this collector (tcp:, tls: and more than one:\n"
+	      "                         see collectors below); without it, print one line per HEP\n"
+	      "                         message that would be sent\n"
 	      "  --hep-rate N           send at most N HEP messages per second, so a collector with a\n"
 	      "                         small socket buffer is not overrun by a burst (default: unpaced);\n"
 	      "                         a capture file waits, a live port counts hep_queue_full\n"
@@ -159,7 +176,28 @@ void hp_config_usage(FILE *out)
 	      "                         before it, gets a late_audio / early_stop call_verdict\n"
 	      "                         (default 5000, at least 1000)\n"
 	      "  --max-registrations N  REGISTER bindings (AOR + Contact) tracked per worker for\n"
-	      "                         for register_target_change (default: --max-dialogs)\n",
+	      "                         for register_target_change (default: --max-dialogs)\n"
+	      "collectors (--hep may be given up to 8 times):\n"
+	      "  --hep PROTO:HOST:PORT[,node-id=N][,node-name=S][,auth-key=K]\n"
+	      "                         PROTO udp (one message per datagram, at most 65507 bytes),\n"
+	      "                         tcp or tls (HEP3 messages back to back; reconnects with\n"
+	      "                         back-off, HOST resolved again on each connect); the options\n"
+	      "                         override --node-id/--node-name/--auth-key for this collector\n"
+	      "  --hep-mode M           duplicate (default: every collector gets every message) or\n"
+	      "                         balance (by Call-ID: one call stays on one collector)\n"
+	      "  --hep-ca FILE          CA certificates verifying tls: collectors (default: system)\n"
+	      "  --hep-cert FILE        client certificate for tls: collectors (with --hep-key)\n"
+	      "  --hep-key FILE         its private key\n"
+	      "  --hep-queue N          messages queued per collector (default 2048); a live port\n"
+	      "                         counts what does not fit (hepprobe_hep_dropped_total)\n"
+	      "  --hep-keepalive S      send a HEP keep-alive to tcp/tls collectors every S seconds\n"
+	      "                         without traffic (default 0 = off)\n"
+	      "  --hep-wait MS          a capture file waits this long for a full or absent\n"
+	      "                         collector before its messages are counted dropped (10000)\n"
+	      "  --shutdown-timeout S   at the end of the input or on SIGINT/SIGTERM, give the\n"
+	      "                         collectors S seconds (default 10) to take what is queued,\n"
+	      "                         pacing included; the rest is counted dropped (shutdown).\n"
+	      "                         A second signal ends at once, the metrics still written\n",
 	      out);
 }
 
@@ -212,48 +250,88 @@ static void parse_ports(uint8_t *bitmap, const char *opt, const char *list)
 	}
 }
 
-/* udp:HOST:PORT, HOST an IPv4 address, [IPv6] or a name resolved once here. */
+/* key=value options after the address: node-id, node-name, auth-key. */
+static void parse_collector_opts(struct hp_collector_cfg *k, char *opts, const char *arg)
+{
+	for (char *save = NULL, *tok = strtok_r(opts, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		if (eq == NULL)
+			die("--hep option without a value in '%s'", arg);
+		*eq++ = '\0';
+		if (strcmp(tok, "node-id") == 0) {
+			k->node_id = (uint32_t)parse_ulong(eq, UINT32_MAX, "bad node-id in --hep: '%s'");
+			k->has_node_id = true;
+		} else if (strcmp(tok, "node-name") == 0 && strlen(eq) <= 255) {
+			k->node_name = eq;
+		} else if (strcmp(tok, "auth-key") == 0 && strlen(eq) <= 255) {
+			k->auth_key = eq;
+		} else {
+			die("unknown or too long --hep option in '%s' (node-id, node-name, auth-key)", arg);
+		}
+	}
+}
+
+/* (udp|tcp|tls):HOST:PORT[,key=value...], HOST an IPv4 address, [IPv6] or a
+ * name. The name is resolved here once so a typo fails at start; the sender
+ * resolves it again on each connect. */
 static void parse_hep(struct hp_config *c, const char *arg)
 {
-	char host[256];
-	const char *rest, *colon;
+	char *rest, *colon, *opts;
 	size_t hl;
 
-	if (strncmp(arg, "udp:", 4) != 0)
-		die("--hep must be udp:HOST:PORT, got '%s'", arg);
-	rest = arg + 4;
+	if (c->nb_collectors == HP_MAX_COLLECTORS)
+		die("more than 8 --hep collectors: '%s'", arg);
+	struct hp_collector_cfg *k = &c->collectors[c->nb_collectors];
+	char *dup = strdup(arg);
+	if (dup == NULL)
+		die("out of memory at '%s'", arg);
+	if (strncmp(dup, "udp:", 4) == 0)
+		k->proto = HP_COLL_UDP;
+	else if (strncmp(dup, "tcp:", 4) == 0)
+		k->proto = HP_COLL_TCP;
+	else if (strncmp(dup, "tls:", 4) == 0)
+		k->proto = HP_COLL_TLS;
+	else
+		die("--hep must be udp:, tcp: or tls:HOST:PORT, got '%s'", arg);
+	rest = dup + 4;
+	opts = strchr(rest, ',');
+	if (opts != NULL)
+		*opts++ = '\0';
 	if (rest[0] == '[') {
-		const char *close = strchr(rest, ']');
+		char *close = strchr(rest, ']');
 		if (close == NULL || close[1] != ':')
 			die("--hep address malformed: '%s'", arg);
 		hl = (size_t)(close - rest - 1);
-		if (hl == 0 || hl >= sizeof(host))
+		if (hl == 0 || hl >= sizeof(k->host))
 			die("--hep address malformed: '%s'", arg);
-		memcpy(host, rest + 1, hl);
+		memcpy(k->host, rest + 1, hl);
 		colon = close + 1;
 	} else {
 		colon = strrchr(rest, ':');
 		if (colon == NULL || colon == rest)
-			die("--hep must be udp:HOST:PORT, got '%s'", arg);
+			die("--hep must be udp:, tcp: or tls:HOST:PORT, got '%s'", arg);
 		hl = (size_t)(colon - rest);
-		if (hl >= sizeof(host))
+		if (hl >= sizeof(k->host))
 			die("--hep address malformed: '%s'", arg);
-		memcpy(host, rest, hl);
+		memcpy(k->host, rest, hl);
 	}
-	host[hl] = '\0';
+	k->host[hl] = '\0';
 	unsigned long port = parse_ulong(colon + 1, 65535, "bad port in --hep: '%s'");
 	if (port == 0)
 		die("bad port in --hep: '%s'", arg);
+	snprintf(k->port, sizeof(k->port), "%lu", port);
+	snprintf(k->name, sizeof(k->name), "%.3s:%s", arg, rest);
+	if (opts != NULL)
+		parse_collector_opts(k, opts, arg);
 
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_family = AF_UNSPEC };
+	struct addrinfo hints = { .ai_socktype = k->proto == HP_COLL_UDP ? SOCK_DGRAM : SOCK_STREAM,
+				  .ai_family = AF_UNSPEC };
 	struct addrinfo *res = NULL;
-	if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || res == NULL)
+	if (getaddrinfo(k->host, k->port, &hints, &res) != 0 || res == NULL)
 		die("cannot resolve the --hep host in '%s'", arg);
-	memcpy(&c->hep_addr, res->ai_addr, res->ai_addrlen);
-	c->hep_addr_len = res->ai_addrlen;
 	freeaddrinfo(res);
+	c->nb_collectors++;
 	c->hep_enabled = true;
-	c->hep_text = arg;
 }
 
 void hp_config_parse(struct hp_config *c, int argc, char **argv)
@@ -275,6 +353,9 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 	c->vxlan_port = 4789;
 	c->geneve_port = 6081;
 	c->gtpu_port = 2152;
+	c->hep_queue = 2048;
+	c->hep_wait_ms = 10000;
+	c->shutdown_timeout_s = 10;
 	set_port(c->sip_ports, 5060);
 	set_port(c->sip_ports, 5061);
 	set_port(c->tls_ports, 5061);
@@ -409,6 +490,37 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 			if (c->max_registrations == 0)
 				die("bad --max-registrations (1..16777216): '%s'", optarg);
 			break;
+		case OPT_HEP_MODE:
+			if (strcmp(optarg, "duplicate") == 0)
+				c->hep_mode = HP_HEP_DUPLICATE;
+			else if (strcmp(optarg, "balance") == 0)
+				c->hep_mode = HP_HEP_BALANCE;
+			else
+				die("--hep-mode must be duplicate or balance, got '%s'", optarg);
+			break;
+		case OPT_HEP_CA:
+			c->hep_ca = optarg;
+			break;
+		case OPT_HEP_CERT:
+			c->hep_cert = optarg;
+			break;
+		case OPT_HEP_KEY:
+			c->hep_key = optarg;
+			break;
+		case OPT_HEP_QUEUE:
+			c->hep_queue = (uint32_t)parse_ulong(optarg, 1u << 20, "bad --hep-queue (1..1048576): '%s'");
+			if (c->hep_queue == 0)
+				die("bad --hep-queue (1..1048576): '%s'", optarg);
+			break;
+		case OPT_HEP_KEEPALIVE:
+			c->hep_keepalive_s = (uint32_t)parse_ulong(optarg, 3600, "bad --hep-keepalive (0..3600): '%s'");
+			break;
+		case OPT_SHUTDOWN_TIMEOUT:
+			c->shutdown_timeout_s = (uint32_t)parse_ulong(optarg, 3600, "bad --shutdown-timeout (0..3600): '%s'");
+			break;
+		case OPT_HEP_WAIT:
+			c->hep_wait_ms = (uint32_t)parse_ulong(optarg, 3600000, "bad --hep-wait: '%s'");
+			break;
 		default:
 			die("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -417,6 +529,8 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 		die("unexpected argument '%s'", argv[optind]);
 	if (c->metrics_interval_s != 0 && c->metrics_file == NULL)
 		die("--metrics-interval needs --metrics-file%s", "");
+	if ((c->hep_cert == NULL) != (c->hep_key == NULL))
+		die("--hep-cert and --hep-key go together%s", "");
 	if (c->loop && (c->pcap_file == NULL || c->duration_s == 0))
 		die("--loop needs --pcap and --duration%s", "");
 	/* net_pcap gives each queue its own reader of the file: read once, N

@@ -9,13 +9,39 @@
 #include <sys/socket.h>
 
 #define HP_MAX_WORKERS 16
+#define HP_MAX_COLLECTORS 8
+
+enum hp_collector_proto { HP_COLL_UDP, HP_COLL_TCP, HP_COLL_TLS };
+
+/* One --hep collector. The host is resolved again on every (re)connect, so a
+ * collector that moves in DNS is followed. Identity fields left unset take
+ * the global --node-id/--node-name/--auth-key. */
+struct hp_collector_cfg {
+	enum hp_collector_proto proto;
+	char host[256];
+	char port[8];
+	char name[300];               /* proto:host:port, the metrics label */
+	uint32_t node_id;
+	const char *node_name;
+	const char *auth_key;
+	bool has_node_id;
+};
+
+enum hp_hep_mode { HP_HEP_DUPLICATE, HP_HEP_BALANCE };
 
 struct hp_config {
 	const char *pcap_file;        /* --pcap: replay a capture through net_pcap */
 	bool hep_enabled;             /* --hep given; otherwise print mode */
-	struct sockaddr_storage hep_addr;
-	socklen_t hep_addr_len;
-	const char *hep_text;         /* as given, for messages */
+	struct hp_collector_cfg collectors[HP_MAX_COLLECTORS];
+	unsigned nb_collectors;
+	enum hp_hep_mode hep_mode;
+	const char *hep_ca;           /* CA file verifying TLS collectors; NULL = system store */
+	const char *hep_cert;         /* client certificate and key for TLS collectors */
+	const char *hep_key;
+	uint32_t hep_queue;           /* messages queued per collector at most */
+	uint32_t hep_keepalive_s;     /* HEP keep-alive to stream collectors every S s; 0 = off */
+	uint32_t hep_wait_ms;         /* capture file: how long the workers wait for a collector */
+	uint32_t shutdown_timeout_s;  /* at the end, how long the collectors get to take the rest */
 	uint32_t node_id;
 	const char *node_name;
 	const char *auth_key;
@@ -32,7 +58,7 @@ struct hp_config {
 	uint32_t metrics_interval_s;  /* rewrite metrics_file this often while running; 0 = at exit only */
 	bool forward_bad_checksum;
 	uint32_t compress_threshold;
-	uint32_t hep_rate;            /* HEP messages per second at most; 0 = unpaced */      /* 0 = never compress */
+	uint32_t hep_rate;            /* HEP messages per second at most; 0 = unpaced */
 	uint16_t port_id;             /* EAL mode: the DPDK port to read */
 	uint16_t nb_queues;
 	int linktype;                 /* pcap LINKTYPE_* of the input */

@@ -20,21 +20,51 @@ static bool workers_finished(const struct hp_ctl *ctl)
 	return true;
 }
 
+static bool rings_empty(const struct hp_ctl *ctl)
+{
+	for (unsigned i = 0; i < ctl->nb_workers; i++)
+		if (!rte_ring_empty(ctl->workers[i]->ring))
+			return false;
+	return true;
+}
+
+/* The workers are done: the collectors get until the deadline to take and
+ * acknowledge what is queued; the rest is counted dropped (shutdown). */
+static void flush(struct hp_ctl *ctl, uint64_t deadline)
+{
+	while (!hp_abort && !hp_hep_tx_idle(ctl->tx) && rte_get_tsc_cycles() < deadline) {
+		for (unsigned i = 0; i < ctl->nb_workers; i++)
+			hp_hep_tx_drain(ctl->tx, ctl->workers[i]->ring);
+		hp_hep_tx_poll(ctl->tx);
+		struct timespec ts = { 0, 200000 };
+		nanosleep(&ts, NULL);
+	}
+	hp_hep_tx_finish(ctl->tx);
+}
+
 void hp_ctl_run(struct hp_ctl *ctl)
 {
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t deadline = ctl->duration_s ? rte_get_tsc_cycles() + ctl->duration_s * hz : 0;
 	uint64_t next_metrics = ctl->metrics_interval_s ? rte_get_tsc_cycles() + ctl->metrics_interval_s * hz : 0;
+	uint64_t shutdown = (uint64_t)ctl->tx->cfg->shutdown_timeout_s * hz;
+	uint64_t stop_deadline = 0; /* --shutdown-timeout after the stop */
 	struct hp_counters *snap = ctl->metrics_interval_s ? malloc(sizeof(*snap)) : NULL;
 	/* A scrape waits at most this long for the loop to look at its socket. */
 	uint64_t http_every = hz / 1000, next_http = 0;
 
 	for (;;) {
-		if (deadline != 0 && rte_get_tsc_cycles() >= deadline)
+		uint64_t now = rte_get_tsc_cycles();
+		if (deadline != 0 && now >= deadline)
 			hp_stop = true;
+		if (hp_stop && stop_deadline == 0)
+			stop_deadline = now + shutdown;
+		/* Past the deadline, or on a second signal, messages still in
+		 * the rings are counted instead of sent (pacing would hold them). */
+		bool give_up = hp_abort || (stop_deadline != 0 && now >= stop_deadline);
 		/* Counters read while the workers run are a few increments stale
 		 * at most: each is a plain 64-bit store by its own lcore. */
-		if (snap != NULL && rte_get_tsc_cycles() >= next_metrics) {
+		if (snap != NULL && now >= next_metrics) {
 			hp_ctl_totals(ctl, snap);
 			hp_ctl_write_metrics(ctl, snap);
 			next_metrics += ctl->metrics_interval_s * hz;
@@ -48,11 +78,16 @@ void hp_ctl_run(struct hp_ctl *ctl)
 		bool done = workers_finished(ctl);
 		unsigned n = 0;
 		for (unsigned i = 0; i < ctl->nb_workers; i++)
-			n += hp_hep_tx_drain(ctl->tx, ctl->workers[i]->ring);
+			n += give_up ? hp_hep_tx_discard(ctl->tx, ctl->workers[i]->ring)
+				     : hp_hep_tx_drain(ctl->tx, ctl->workers[i]->ring);
+		hp_hep_tx_poll(ctl->tx);
 		if (n > 0)
 			continue;
-		if (done) {
+		/* Nothing taken: the rings are empty, or a capture file waits
+		 * for a collector, or --hep-rate spaces the next message. */
+		if (done && rings_empty(ctl)) {
 			ctl->end_tsc = rte_get_tsc_cycles();
+			flush(ctl, stop_deadline != 0 ? stop_deadline : ctl->end_tsc + shutdown);
 			free(snap);
 			return;
 		}

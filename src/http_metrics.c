@@ -158,20 +158,17 @@ static void render_tables(struct hp_metrics_out *o, const struct hp_ctl *ctl, co
 }
 
 /* Today every worker's ring feeds the one collector (or the printer). */
-static void render_hep_queue(struct hp_metrics_out *o, const struct hp_ctl *ctl)
+/* The sender's own families: sent and dropped per collector and reason,
+ * queue depth and capacity, connection state (src/hep_tx.c). */
+static void render_hep_tx(struct hp_metrics_out *o, const struct hp_ctl *ctl)
 {
-	const struct hp_config *cfg = ctl->workers[0]->cfg;
-	struct hp_metrics_label l = { "collector", cfg->hep_enabled ? cfg->hep_text : "print" };
-	uint64_t depth = 0, capacity = 0;
-
-	for (unsigned i = 0; i < ctl->nb_workers; i++) {
-		depth += rte_ring_count(ctl->workers[i]->ring);
-		capacity += rte_ring_get_capacity(ctl->workers[i]->ring);
-	}
-	hp_metrics_family(o, "hepprobe_hep_queue_depth", "gauge", "HEP messages waiting for the sender, per collector");
-	hp_metrics_sample(o, "hepprobe_hep_queue_depth", &l, 1, depth);
-	hp_metrics_family(o, "hepprobe_hep_queue_capacity", "gauge", "HEP messages the sender queues hold, per collector");
-	hp_metrics_sample(o, "hepprobe_hep_queue_capacity", &l, 1, capacity);
+	if (o->overflow)
+		return;
+	size_t k = hp_hep_tx_render_metrics(ctl->tx, o->buf + o->len, o->cap - o->len);
+	if (k == 0)
+		o->overflow = 1;
+	else
+		o->len += k;
 }
 
 /* jemalloc's view of the cold-path heap (DPDK's hugepage memory is not in
@@ -211,7 +208,7 @@ size_t hp_http_metrics_render(const struct hp_ctl *ctl, const struct hp_counters
 	render_xstats(&o, ctl);
 	render_workers(&o, ctl);
 	render_tables(&o, ctl, c);
-	render_hep_queue(&o, ctl);
+	render_hep_tx(&o, ctl);
 	render_memory(&o);
 	render_process(&o, ctl);
 	return hp_metrics_out_len(&o);

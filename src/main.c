@@ -39,9 +39,13 @@ static void fail(const char *msg)
 	exit(2);
 }
 
+/* The first SIGINT/SIGTERM stops the workers and lets the sender flush
+ * (--shutdown-timeout); a second one ends the flush at once. */
 static void on_signal(int sig)
 {
 	(void)sig;
+	if (hp_stop)
+		hp_abort = true;
 	hp_stop = true;
 }
 

@@ -116,14 +116,14 @@ static int hep_send(struct hp_worker *w, const struct hp_hep_msg *m)
 	/* Threshold 0 means never compress (the encoder would read it as "always"). */
 	n = hp_hep_encode(m, b->data, b->cap, w->cfg->compress_threshold ? w->gz : NULL,
 			  w->cfg->compress_threshold);
-	/* A message too large for HEP3's 16-bit length may still fit compressed. */
-	if (n == 0)
-		n = hp_hep_encode(m, b->data, b->cap, w->gz, 1);
+	/* Collectors ignore chunk 0x10, so a message over HEP3's 16-bit length
+	 * is counted, not compressed behind the operator's back. */
 	if (n == 0) {
 		rte_mempool_put(rte_mempool_from_obj(b), b);
-		return HP_R_HEP_ENCODE;
+		return w->cfg->compress_threshold ? HP_R_HEP_ENCODE : HP_R_HEP_TOO_LARGE;
 	}
 	b->len = (uint32_t)n;
+	b->corr_hash = hp_hep_corr_hash(m->correlation_id.p, m->correlation_id.len);
 	return buf_put(w, b) ? HP_R_OK : HP_R_HEP_QUEUE_FULL;
 }
 
@@ -189,8 +189,9 @@ void hp_worker_media_sink(void *arg, const struct hp_media_record *rec)
 	m.correlation_id = rec->correlation_id;
 	m.payload = (const uint8_t *)rec->json;
 	m.payload_len = (uint32_t)rec->json_len;
-	if (hep_send(w, &m) != HP_R_OK)
-		hp_ctr_inc(&w->ctr, HP_CTR_HEP_DROPPED);
+	int r = hep_send(w, &m);
+	if (r != HP_R_OK)
+		hp_ctr_drop(&w->ctr, r);
 }
 
 int hp_worker_sip_deliver(struct hp_worker *w, const struct hp_pkt *pkt, uint64_t ts_us, int verdict,

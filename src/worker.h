@@ -27,6 +27,8 @@
 struct hp_hep_buf {
 	uint32_t len;
 	uint32_t cap;
+	uint32_t corr_hash; /* of the correlation id (Call-ID): --hep-mode balance */
+	uint32_t refs;      /* sender only: collector queues still holding it */
 	uint8_t data[];
 };
 

@@ -304,3 +304,84 @@ long hp_hep_decode(const uint8_t *p, size_t len, struct hp_hep_msg *out)
 		return -1;
 	return (long)total;
 }
+
+uint32_t hp_hep_corr_hash(const char *p, size_t len)
+{
+	/* FNV-1a: cheap, and spreads Call-IDs that differ in one character. */
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (uint8_t)p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+size_t hp_hep_encode_keepalive(const struct hp_hep_ident *id, uint16_t interval_s, uint8_t *buf, size_t cap)
+{
+	size_t total = HP_HEP_HDR_LEN + (HP_HEP_CHUNK_HDR + 4) + (HP_HEP_CHUNK_HDR + 2);
+	uint8_t *p;
+
+	if (id->auth_key.len > 0)
+		total += HP_HEP_CHUNK_HDR + id->auth_key.len;
+	if (id->node_name.len > 0)
+		total += HP_HEP_CHUNK_HDR + id->node_name.len;
+	if (total > cap || total > HP_HEP_MAX_LEN)
+		return 0;
+	memcpy(buf, "HEP3", 4);
+	hp_put_be16(buf + 4, (uint16_t)total);
+	p = put_u32(buf + HP_HEP_HDR_LEN, HP_HEP_CAPTURE_ID, id->capture_id);
+	p = put_u16(p, HP_HEP_KEEPALIVE, interval_s);
+	if (id->auth_key.len > 0)
+		p = put_bytes(p, HP_HEP_AUTH_KEY, id->auth_key.p, id->auth_key.len);
+	if (id->node_name.len > 0)
+		put_bytes(p, HP_HEP_NODE_NAME, id->node_name.p, id->node_name.len);
+	return total;
+}
+
+static bool is_ident_chunk(uint16_t vendor, uint16_t type)
+{
+	return vendor == 0 && (type == HP_HEP_CAPTURE_ID || type == HP_HEP_AUTH_KEY || type == HP_HEP_NODE_NAME);
+}
+
+size_t hp_hep_set_ident(const uint8_t *p, size_t len, const struct hp_hep_ident *id, uint8_t *out, size_t cap)
+{
+	size_t total, off = HP_HEP_HDR_LEN;
+	uint8_t *o;
+
+	if (len < HP_HEP_HDR_LEN || memcmp(p, "HEP3", 4) != 0 || hp_get_be16(p + 4) != len)
+		return 0;
+	/* Identity first, as the encoder puts it; then every other chunk in order. */
+	total = HP_HEP_HDR_LEN + HP_HEP_CHUNK_HDR + 4;
+	if (id->auth_key.len > 0)
+		total += HP_HEP_CHUNK_HDR + id->auth_key.len;
+	if (id->node_name.len > 0)
+		total += HP_HEP_CHUNK_HDR + id->node_name.len;
+	while (off < len) {
+		if (len - off < HP_HEP_CHUNK_HDR)
+			return 0;
+		size_t clen = hp_get_be16(p + off + 4);
+		if (clen < HP_HEP_CHUNK_HDR || clen > len - off)
+			return 0;
+		if (!is_ident_chunk(hp_get_be16(p + off), hp_get_be16(p + off + 2)))
+			total += clen;
+		off += clen;
+	}
+	if (total > cap || total > HP_HEP_MAX_LEN)
+		return 0;
+	memcpy(out, "HEP3", 4);
+	hp_put_be16(out + 4, (uint16_t)total);
+	o = put_u32(out + HP_HEP_HDR_LEN, HP_HEP_CAPTURE_ID, id->capture_id);
+	if (id->auth_key.len > 0)
+		o = put_bytes(o, HP_HEP_AUTH_KEY, id->auth_key.p, id->auth_key.len);
+	if (id->node_name.len > 0)
+		o = put_bytes(o, HP_HEP_NODE_NAME, id->node_name.p, id->node_name.len);
+	for (off = HP_HEP_HDR_LEN; off < len;) {
+		size_t clen = hp_get_be16(p + off + 4);
+		if (!is_ident_chunk(hp_get_be16(p + off), hp_get_be16(p + off + 2))) {
+			memcpy(o, p + off, clen);
+			o += clen;
+		}
+		off += clen;
+	}
+	return total;
+}

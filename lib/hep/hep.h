@@ -88,4 +88,23 @@ long hp_hep_decode(const uint8_t *p, size_t len, struct hp_hep_msg *out);
  * Cold path (tests, collectors, the print mode). */
 long hp_hep_gunzip(const uint8_t *p, size_t len, uint8_t *out, size_t cap);
 
+/* Who sends: chunks 0x0c, 0x0e, 0x13 (empty strings omitted). */
+struct hp_hep_ident {
+	uint32_t capture_id;
+	struct hp_str auth_key;
+	struct hp_str node_name;
+};
+
+/* Hash of a correlation id (Call-ID), so one call keeps to one collector. */
+uint32_t hp_hep_corr_hash(const char *p, size_t len);
+
+/* A keep-alive message: identity and chunk 0x0d (timer, seconds), no payload.
+ * Returns its length or 0 when cap is too small. */
+size_t hp_hep_encode_keepalive(const struct hp_hep_ident *id, uint16_t interval_s, uint8_t *buf, size_t cap);
+
+/* Copy the message p (exactly len bytes, one HEP3 message) into out with its
+ * identity chunks replaced by id: a collector with its own node id or auth
+ * key. Returns the new length, or 0 when p is malformed or out too small. */
+size_t hp_hep_set_ident(const uint8_t *p, size_t len, const struct hp_hep_ident *id, uint8_t *out, size_t cap);
+
 #endif

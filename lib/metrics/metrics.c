@@ -269,6 +269,10 @@ void hp_metrics_sample_f(struct hp_metrics_out *o, const char *name, const struc
 void hp_metrics_render_to(const struct hp_counters *c, struct hp_metrics_out *o)
 {
 	for (size_t i = 0; i < HP_ARRAY_LEN(scalar_names); i++) {
+		/* The sender renders these two with their per-collector samples
+		 * (hp_hep_tx_render_metrics): one family, one HELP. */
+		if (i == HP_CTR_HEP_SENT || i == HP_CTR_HEP_DROPPED)
+			continue;
 		hp_metrics_family(o, scalar_names[i], "counter", scalar_helps[i]);
 		hp_metrics_sample(o, scalar_names[i], NULL, 0, c->v[i]);
 	}

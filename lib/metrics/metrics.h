@@ -38,7 +38,7 @@
 	X(RTP_DISCARDED, "hepprobe_rtp_discarded_by_receiver_total", "RTP packets measured whose UDP checksum makes the receiver discard them (bad, or zero over IPv6)") \
 	X(MEDIA_EVENTS, "hepprobe_media_events_total", "Media events emitted (flatline, low_level, no_rtp, stream_end, call_summary)") \
 	X(MEDIA_REPORTS, "hepprobe_media_reports_total", "Per-stream QoS reports emitted (HEP type 34)") \
-	X(HEP_DROPPED, "hepprobe_hep_dropped_total", "HEP messages not queued: sender queue full (live input) or too large") \
+	X(HEP_DROPPED, "hepprobe_hep_dropped_total", "HEP messages a collector did not get (by collector and reason on the metrics page)") \
 	X(IP_REASSEMBLED, "hepprobe_ip_datagrams_reassembled_total", "Fragmented IP datagrams reassembled whole") \
 	X(IP_REASM_TIMEOUT, "hepprobe_ip_reassembly_timeouts_total", "Fragmented IP datagrams given up because a fragment never came") \
 	X(IP_REASM_OVERLAP, "hepprobe_ip_reassembly_overlaps_total", "Fragmented IP datagrams dropped for overlapping fragments (RFC 5722)") \
@@ -148,7 +148,9 @@ void hp_metrics_sum(struct hp_counters *dst, const struct hp_counters *src);
  * returns 0 for an unknown name. Used by tests and by the report. */
 uint64_t hp_metrics_get(const struct hp_counters *c, const char *name, const char *label);
 
-/* Render every family as Prometheus text into buf (NUL-terminated). Returns the
+/* Render every family as Prometheus text, except hepprobe_hep_sent_total and
+ * hepprobe_hep_dropped_total: the sender (src/hep_tx.c) renders those with
+ * their collector labels. Output goes into buf (NUL-terminated). Returns the
  * length written, or 0 when buf is too small. */
 size_t hp_metrics_render_prometheus(const struct hp_counters *c, char *buf, size_t cap);
 

@@ -3,7 +3,8 @@
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
  *     tests/fuzz/fuzz_hep.c lib/hep/hep.c lib/hep/gz.c -lz -o fuzz_hep
  * The input is treated as a TCP stream of back-to-back messages. Each message
- * that decodes is re-encoded and decoded again: the two decodes must agree. */
+ * that decodes is re-encoded and decoded again: the two decodes must agree,
+ * and its identity rewritten (hp_hep_set_ident) must decode too. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,10 +12,28 @@
 
 static uint8_t reenc[HP_HEP_MAX_LEN];
 static uint8_t inflated[HP_HEP_MAX_LEN];
+static uint8_t ident_out[HP_HEP_MAX_LEN];
 
 static int same_str(struct hp_str a, struct hp_str b)
 {
 	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+/* The sender's identity rewrite (a collector's own node id and key) on the
+ * same bytes: it must not read past len, and what it writes must decode with
+ * the new identity and the same payload. */
+static void check_set_ident(const uint8_t *p, size_t len, const struct hp_hep_msg *d)
+{
+	static const struct hp_hep_ident id = { 77, { "key", 3 }, { "node", 4 } };
+	struct hp_hep_msg e;
+	size_t n = hp_hep_set_ident(p, len, &id, ident_out, sizeof(ident_out));
+
+	if (n == 0)
+		return;
+	if (hp_hep_decode(ident_out, n, &e) != (long)n || e.capture_id != 77 ||
+	    !same_str(e.auth_key, id.auth_key) || !same_str(e.node_name, id.node_name) ||
+	    e.payload_len != d->payload_len)
+		abort();
 }
 
 static void check_roundtrip(const struct hp_hep_msg *d)
@@ -65,6 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (d.payload < data + off || d.payload + d.payload_len > data + off + n)
 			abort();
+		check_set_ident(data + off, (size_t)n, &d);
 		if (d.payload_compressed)
 			(void)hp_hep_gunzip(d.payload, d.payload_len, inflated, sizeof(inflated));
 		else

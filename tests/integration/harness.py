@@ -218,6 +218,21 @@ def wait_stable(read, limit, quiet=2.0, step=0.2, enough=None):
 SNGREP_SENDER = "--sngrep-sender"
 
 
+def tcp_listening(port):
+    """True when something listens on 127.0.0.1:port (or any address) over TCP."""
+    want = ":%04X" % port
+    try:
+        with open("/proc/net/tcp") as f:
+            for line in f.readlines()[1:]:
+                parts = line.split()
+                if (parts[1].endswith(want) and parts[3] == "0A"
+                        and parts[1].split(":")[0] in ("0100007F", "00000000")):
+                    return True
+    except OSError:
+        pass
+    return False
+
+
 def send_capture(binary, pcap, port, args=()):
     """Sends pcap's SIP as HEP to 127.0.0.1:port and waits for the sender to
     exit.  binary == SNGREP_SENDER uses `sngrep -I pcap -H` instead of

@@ -164,8 +164,8 @@ def check_scrape(c, text, headers, n_sent, version, t0, collector):
     c.check((M.value("hepprobe_memory_allocated_bytes") or 0) > 0, "jemalloc allocated bytes > 0")
     c.eq(M.value("hepprobe_table_capacity", table="rtp_streams"), 16384, "rtp_streams capacity (default, 1 worker)")
     c.eq(M.value("hepprobe_table_capacity", table="dialogs"), 8192, "dialogs capacity (default, 1 worker)")
-    c.eq(M.value("hepprobe_hep_queue_capacity", collector=collector), 8191,
-         "HEP queue capacity of the collector (one ring of 8192 slots)")
+    c.eq(M.value("hepprobe_hep_collector_queue_capacity", collector=collector), 2048,
+         "HEP queue capacity of the collector (--hep-queue default)")
     return M
 
 

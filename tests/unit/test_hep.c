@@ -764,3 +764,67 @@ Test(hep_encode, unknown_family_rejected)
 	m.ip_family = 0;
 	cr_assert_eq(hp_hep_encode(&m, buf, sizeof(buf), NULL, 0), 0);
 }
+
+/* Keep-alive: capture id 7, timer 30 s, node name "pr". Bytes by hand. */
+Test(hep_keepalive, hand_written_vector)
+{
+	static const uint8_t want[] = {
+		'H', 'E', 'P', '3', 0x00, 0x20,                          /* total 32 */
+		0x00, 0x00, 0x00, 0x0c, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x07, /* capture id 7 */
+		0x00, 0x00, 0x00, 0x0d, 0x00, 0x08, 0x00, 0x1e,          /* keep-alive 30 s */
+		0x00, 0x00, 0x00, 0x13, 0x00, 0x08, 'p', 'r',            /* node name */
+	};
+	struct hp_hep_ident id = { .capture_id = 7, .node_name = { "pr", 2 } };
+	uint8_t buf[64];
+	size_t n = hp_hep_encode_keepalive(&id, 30, buf, sizeof(buf));
+
+	cr_assert_eq(n, sizeof(want));
+	cr_assert_arr_eq(buf, want, sizeof(want));
+	cr_assert_eq(hp_hep_encode_keepalive(&id, 30, buf, sizeof(want) - 1), 0, "cap too small");
+}
+
+/* The identity of v4_vec (capture id 2001, no key, no name) replaced: id 9,
+ * auth key "k"; every other chunk follows unchanged, in order. */
+Test(hep_ident, replaces_identity_chunks)
+{
+	struct hp_hep_ident id = { .capture_id = 9, .auth_key = { "k", 1 } };
+	uint8_t out[256];
+	struct hp_hep_msg m, orig;
+	size_t n = hp_hep_set_ident(v4_vec, sizeof(v4_vec), &id, out, sizeof(out));
+
+	/* +7 for the 1-byte auth key chunk; the capture id chunk keeps its size. */
+	cr_assert_eq(n, sizeof(v4_vec) + 7);
+	cr_assert_eq(out[4] << 8 | out[5], (int)n);
+	cr_assert_eq(hp_hep_decode(out, n, &m), (long)n);
+	cr_assert_eq(hp_hep_decode(v4_vec, sizeof(v4_vec), &orig), (long)sizeof(v4_vec));
+	cr_assert_eq(m.capture_id, 9);
+	cr_assert_eq(m.auth_key.len, 1);
+	cr_assert_eq(m.auth_key.p[0], 'k');
+	cr_assert_eq(m.payload_len, orig.payload_len);
+	cr_assert_arr_eq(m.payload, orig.payload, orig.payload_len);
+	cr_assert_eq(m.src_port, 5060);
+	cr_assert_eq(m.correlation_id.len, 8);
+	/* Capture id chunk first (bytes by hand), then the auth key. */
+	static const uint8_t head[] = { 0x00, 0x00, 0x00, 0x0c, 0x00, 0x0a, 0, 0, 0, 9,
+					0x00, 0x00, 0x00, 0x0e, 0x00, 0x07, 'k' };
+	cr_assert_arr_eq(out + 6, head, sizeof(head));
+}
+
+Test(hep_ident, rejects_malformed)
+{
+	struct hp_hep_ident id = { .capture_id = 9 };
+	uint8_t out[256], bad[sizeof(v4_vec)];
+
+	cr_assert_eq(hp_hep_set_ident(v4_vec, sizeof(v4_vec) - 1, &id, out, sizeof(out)), 0, "length mismatch");
+	memcpy(bad, v4_vec, sizeof(bad));
+	bad[6 + 5] = 200; /* first chunk runs past the end */
+	cr_assert_eq(hp_hep_set_ident(bad, sizeof(bad), &id, out, sizeof(out)), 0);
+	cr_assert_eq(hp_hep_set_ident(v4_vec, sizeof(v4_vec), &id, out, 20), 0, "cap too small");
+}
+
+Test(hep_hash, call_id_hash_is_fnv1a)
+{
+	/* FNV-1a 32 of "a" is 0xe40c292c (the published test vector). */
+	cr_assert_eq(hp_hep_corr_hash("a", 1), 0xe40c292cu);
+	cr_assert_eq(hp_hep_corr_hash("", 0), 2166136261u);
+}
