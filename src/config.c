@@ -40,7 +40,7 @@ enum {
 	OPT_GTPU_PORT,
 	OPT_MAX_TCP_FLOWS,
 	OPT_MAX_IP_DATAGRAMS,
-	OPT_NO_RX_LCORE,
+	OPT_RX_LCORE,
 	OPT_METRICS_LISTEN,
 	OPT_HELP,
 	OPT_CLIP_PCT,
@@ -84,7 +84,7 @@ static const struct option options[] = {
 	{ "gtpu-port", required_argument, NULL, OPT_GTPU_PORT },
 	{ "max-tcp-flows", required_argument, NULL, OPT_MAX_TCP_FLOWS },
 	{ "max-ip-datagrams", required_argument, NULL, OPT_MAX_IP_DATAGRAMS },
-	{ "no-rx-lcore", no_argument, NULL, OPT_NO_RX_LCORE },
+	{ "rx-lcore", no_argument, NULL, OPT_RX_LCORE },
 	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "clip-pct", required_argument, NULL, OPT_CLIP_PCT },
@@ -120,10 +120,10 @@ void hp_config_usage(FILE *out)
 	      "  --loop                 replay the capture forever (net_pcap infinite_rx, for\n"
 	      "                         benchmarks; combine with --duration)\n"
 	      "  --duration S           stop after S seconds and report the packet rate\n"
-	      "  --no-rx-lcore          receive on the worker's lcore even when there is one to\n"
-	      "                         spare (by default, with a CPU the workers do not use, each\n"
-	      "                         worker gets an RX lcore feeding it through a ring; in EAL\n"
-	      "                         mode when the EAL has 2 x queues + 1 lcores)\n"
+	      "  --rx-lcore             with a CPU the workers do not use, give each worker an RX\n"
+	      "                         lcore feeding it through a ring (in EAL mode: when the EAL\n"
+	      "                         has 2 x queues + 1 lcores); both poll, so it pays only where\n"
+	      "                         that CPU is really free (bench/RESULTS.md)\n"
 	      "  --queues N             RX queues (one worker lcore each; default 1); with --pcap\n"
 	      "                         only together with --loop: every queue replays the whole\n"
 	      "                         capture, one copy of it preloaded per queue\n"
@@ -345,7 +345,6 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 	c->max_dialogs = 8192;
 	c->flat_ms = 2000;
 	c->heuristic_rtp = true;
-	c->rx_lcores = true;
 	c->clip_pct = 5;
 	c->late_audio_ms = 5000;
 	c->max_tcp_flows = 16384;
@@ -463,8 +462,8 @@ void hp_config_parse(struct hp_config *c, int argc, char **argv)
 			if (c->flat_ms < 100)
 				die("--flat-ms below 100 ms would flag ordinary pauses: '%s'", optarg);
 			break;
-		case OPT_NO_RX_LCORE:
-			c->rx_lcores = false;
+		case OPT_RX_LCORE:
+			c->rx_lcores = true;
 			break;
 		case OPT_NO_HEURISTIC:
 			c->heuristic_rtp = false;

@@ -70,7 +70,7 @@ struct hp_config {
 	uint32_t flat_ms;
 	bool heuristic_rtp;
 	bool quiet;                   /* no per-message lines, no report */
-	bool rx_lcores;               /* receive on lcores of their own when there are spare ones */
+	bool rx_lcores;               /* --rx-lcore: receive on lcores of their own when there are spare ones */
 	uint32_t clip_pct;            /* full-scale share of a window that is clipping */
 	uint32_t late_audio_ms;       /* audio this late / early in its RTP is a call_verdict */
 	uint32_t max_registrations;   /* REGISTER bindings tracked, per worker; 0 = max_dialogs */

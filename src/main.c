@@ -56,10 +56,10 @@ static void on_signal(int sig)
  * lcores, the workers take one CPU each in turn and lcore 0 may run on any
  * of them: it sleeps between short drains of the HEP rings (under a tenth of
  * a CPU at 9 Mpps, bench/RESULTS.md), and the scheduler spreads that cost
- * over the workers' CPUs. With a CPU the workers do not use, each worker also
- * gets an RX lcore (ids N+1..2N) on the CPUs left over, the main one's
- * included: receiving then overlaps the work instead of taking turns with
- * it. */
+ * over the workers' CPUs. With --rx-lcore and a CPU the workers do not use,
+ * each worker also gets an RX lcore (ids N+1..2N) on the CPUs left over, the
+ * main one's included: receiving then overlaps the work instead of taking
+ * turns with it. */
 static int default_eal_args(char *argv0, unsigned nb_workers, bool rx_lcores, char **out)
 {
 	static char *defaults[] = { "--no-huge", "-m", "1024", "--no-pci", "--no-shconf",

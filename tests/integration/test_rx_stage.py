@@ -3,9 +3,9 @@
 
 usage: test_rx_stage.py HEPPROBE FILE...
 
-Runs each capture twice, with the default lcores (on a machine with a CPU
-the worker does not use, an RX lcore feeds the worker through a ring) and
-with --no-rx-lcore (the worker polls its queue), and requires the same HEP
+Runs each capture twice, with --rx-lcore (on a machine with a CPU the
+worker does not use, an RX lcore feeds the worker through a ring) and
+without (the worker polls its queue), and requires the same HEP
 messages (type, addresses, ports, correlation id, payload; order aside) and
 the same counters, timing-free ones only (rx, delivered, drops, verdicts).
 """
@@ -35,8 +35,8 @@ def main(argv):
         c.exit()
     for pcap in argv[2:]:
         name = os.path.basename(pcap)
-        staged = harness.run_probe(argv[1], pcap)
-        direct = harness.run_probe(argv[1], pcap, args=["--no-rx-lcore"])
+        staged = harness.run_probe(argv[1], pcap, args=["--rx-lcore"])
+        direct = harness.run_probe(argv[1], pcap)
         c.eq((staged.rc, direct.rc), (0, 0), "%s: exit codes" % name)
         m1, k1 = summary(staged)
         m2, k2 = summary(direct)
