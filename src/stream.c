@@ -111,6 +111,7 @@ static void parse_error_event(struct hp_worker *w, const struct hp_pkt *p, int r
 	hp_json_init(&j, w->json, sizeof(w->json));
 	hp_json_obj_begin(&j, NULL);
 	hp_json_cstr(&j, "event", "sip_parse_error");
+	hp_json_cstr(&j, "phase", "error");
 	hp_json_cstr(&j, "reason", hp_reason_label(reason));
 	hp_json_cstr(&j, "transport", websocket ? "ws" : p->l4_proto == IPPROTO_SCTP ? "sctp" : "tcp");
 	hp_json_endpoint(&j, "src", fam, p->src_addr, p->src_port);
@@ -169,12 +170,50 @@ static void deliver_message(struct hp_worker *w, const struct hp_pkt *p, uint64_
 		w->cur_reason = r;
 }
 
+/* The second half of a TCP parse error: how its connection ended, and how
+ * many messages the sender still sent on it (lost to a server that closed
+ * it). Same event name, phase "connection_end"; not counted again. */
+static void conn_end_event(struct hp_worker *w, const struct hp_pkt *p, const struct hp_tcp_rec *r)
+{
+	static const char *const ends[] = {
+		[HP_TCP_END_FIN] = "fin", [HP_TCP_END_RST] = "rst",
+		[HP_TCP_END_IDLE] = "idle", [HP_TCP_END_CAPTURE] = "end_of_capture",
+	};
+	struct hp_json j;
+	int fam = p->ip_version;
+	bool closed = r->end == HP_TCP_END_FIN || r->end == HP_TCP_END_RST;
+
+	hp_json_init(&j, w->json, sizeof(w->json));
+	hp_json_obj_begin(&j, NULL);
+	hp_json_cstr(&j, "event", "sip_parse_error");
+	hp_json_cstr(&j, "phase", "connection_end");
+	hp_json_cstr(&j, "reason", hp_reason_label(r->reason));
+	hp_json_cstr(&j, "transport", r->websocket ? "ws" : "tcp");
+	hp_json_endpoint(&j, "src", fam, p->src_addr, p->src_port);
+	hp_json_endpoint(&j, "dst", fam, p->dst_addr, p->dst_port);
+	hp_json_u64(&j, "stream_offset", r->stream_offset);
+	hp_json_bool(&j, "connection_closed", closed);
+	hp_json_cstr(&j, "end", ends[r->end]);
+	if (closed)
+		hp_json_cstr(&j, "closed_by", r->end_by_sender ? "sender" : "receiver");
+	hp_json_u64(&j, "messages_after", r->after);
+	hp_json_u64(&j, "ts_us", w->cur_ts_us);
+	hp_json_obj_end(&j);
+	size_t n = hp_json_finish(&j);
+	if (n == 0 || hp_worker_send_log(w, p, w->cur_ts_us, (struct hp_str){ NULL, 0 }, n) != HP_R_OK)
+		hp_ctr_inc(&w->ctr, HP_CTR_HEP_DROPPED);
+}
+
 static void tcp_sink(void *arg, const struct hp_tcp_rec *r)
 {
 	struct hp_worker *w = arg;
 	struct hp_pkt p;
 
 	message_pkt(w, &p, IPPROTO_TCP, r->version, r->src, r->dst, r->sport, r->dport, r->msg, r->len);
+	if (r->kind == HP_TCP_REC_CONN_END) {
+		conn_end_event(w, &p, r);
+		return;
+	}
 	if (r->kind == HP_TCP_REC_PARSE_ERROR) {
 		hp_ctr_inc(&w->ctr, HP_CTR_STREAM_PARSE_ERRORS);
 		parse_error_event(w, &p, r->reason, r->stream_offset, r->websocket);

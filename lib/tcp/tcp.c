@@ -185,11 +185,20 @@ void hp_tcp_emit(struct hp_tcp_ctx *c, int d, enum hp_tcp_rec_kind kind, const u
 		.websocket = websocket,
 	};
 
+	struct hp_tcp_dir *dd = &c->f->d[d];
+
 	if (kind == HP_TCP_REC_SIP) {
 		c->t->st.messages++;
 		c->msgs++;
-	} else if (c->perr == HP_R_OK) {
-		c->perr = reason;
+		if (dd->perr != HP_R_OK && dd->after < UINT16_MAX)
+			dd->after++;
+	} else {
+		if (c->perr == HP_R_OK)
+			c->perr = reason;
+		if (dd->perr == HP_R_OK) {
+			dd->perr = (uint8_t)reason;
+			dd->perr_at = offset;
+		}
 	}
 	if (c->sink != NULL)
 		c->sink(c->arg, &r);
@@ -563,10 +572,41 @@ static void init_flow(struct hp_tcp_flow *f, enum hp_tcp_mode mode, const struct
 		f->d[i].buf = HP_TCP_NO_BUF;
 }
 
-static void close_flow(struct hp_tcp_ctx *c)
+/* After the held data is drained: one record per direction that had a
+ * parse error, saying how the connection ended. by is the direction whose
+ * FIN or RST ended it (-1 for idle expiry and the end of the capture). */
+static void report_end(struct hp_tcp_ctx *c, enum hp_tcp_end end, int by)
+{
+	const struct hp_tcp_key *k = c->key;
+
+	for (int d = 0; d < 2; d++) {
+		const struct hp_tcp_dir *dd = &c->f->d[d];
+		if (dd->perr == HP_R_OK || c->sink == NULL)
+			continue;
+		struct hp_tcp_rec r = {
+			.kind = HP_TCP_REC_CONN_END,
+			.from_client_to_server = d == c->f->client,
+			.version = k->version,
+			.src = d ? k->b : k->a,
+			.dst = d ? k->a : k->b,
+			.sport = d ? k->pb : k->pa,
+			.dport = d ? k->pa : k->pb,
+			.reason = dd->perr,
+			.stream_offset = dd->perr_at,
+			.websocket = c->f->mode == HP_TCP_MODE_WS,
+			.end = end,
+			.end_by_sender = by == d,
+			.after = dd->after,
+		};
+		c->sink(c->arg, &r);
+	}
+}
+
+static void close_flow(struct hp_tcp_ctx *c, enum hp_tcp_end end, int by)
 {
 	for (int d = 0; d < 2; d++)
 		drain(c, d);
+	report_end(c, end, by);
 	c->t->st.flows_closed++;
 	hp_flowtab_remove(c->t->tab, c->f);
 }
@@ -639,7 +679,7 @@ int hp_tcp_segment(struct hp_tcp *t, const struct hp_tcp_seg *s, enum hp_tcp_mod
 		 * reused for a new connection (the old one ended unseen). */
 		struct hp_tcp_ctx old = { .t = t, .f = f, .key = hp_flowtab_key(t->tab, f), .sink = sink,
 					  .arg = arg };
-		close_flow(&old);
+		close_flow(&old, HP_TCP_END_IDLE, -1);
 		old_msgs = old.msgs;
 		f = NULL;
 	}
@@ -670,7 +710,7 @@ int hp_tcp_segment(struct hp_tcp *t, const struct hp_tcp_seg *s, enum hp_tcp_mod
 	struct hp_tcp_dir *dd = &f->d[d];
 
 	if (s->flags & HP_TCP_RST) {
-		close_flow(&c);
+		close_flow(&c, HP_TCP_END_RST, d);
 		return verdict(&c);
 	}
 	uint32_t seq = start_dir(f, d, s);
@@ -692,10 +732,13 @@ int hp_tcp_segment(struct hp_tcp *t, const struct hp_tcp_seg *s, enum hp_tcp_mod
 	}
 	if (s->flags & HP_TCP_FIN) {
 		drain(&c, d);
+		if (!dd->fin && !f->d[!d].fin)
+			f->fin_first = (uint8_t)d;
 		dd->fin = true;
 	}
 	if ((f->d[0].fin && f->d[1].fin) || (f->d[0].ws_close && f->d[1].ws_close))
-		close_flow(&c);
+		/* Ended by whoever closed first: the other FIN is the answer. */
+		close_flow(&c, HP_TCP_END_FIN, f->d[0].fin && f->d[1].fin ? f->fin_first : -1);
 	return verdict(&c);
 }
 
@@ -724,6 +767,7 @@ static void expire_one(void *value, void *arg)
 
 	for (int d = 0; d < 2; d++)
 		drain(&c, d);
+	report_end(&c, a->remove ? HP_TCP_END_CAPTURE : HP_TCP_END_IDLE, -1);
 	a->t->st.flows_expired++;
 	if (a->remove)
 		hp_flowtab_remove(a->t->tab, value);

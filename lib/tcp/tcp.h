@@ -54,7 +54,7 @@
 #include "common/reason.h"
 
 /* Bytes of a flow table value before its out-of-order ranges. */
-#define HP_TCP_FLOW_BYTES 96u
+#define HP_TCP_FLOW_BYTES 128u
 /* buffer_size bounds: a stream buffer holds at least a long SIP header. */
 #define HP_TCP_MIN_BUFFER 4096u
 #define HP_TCP_MAX_BUFFER (1u << 24)
@@ -89,7 +89,14 @@ struct hp_tcp_seg {
 #define HP_TCP_RST 0x04u
 #define HP_TCP_ACK 0x10u
 
-enum hp_tcp_rec_kind { HP_TCP_REC_SIP, HP_TCP_REC_PARSE_ERROR };
+/* HP_TCP_REC_CONN_END: a connection on which a parse error was reported has
+ * ended; the record names the direction of the first error (reason,
+ * stream_offset), how it ended (end) and how many SIP messages came after
+ * the error on that direction (after). SIP servers such as Kamailio close the
+ * connection on an unparseable message, and the messages after it never
+ * reach the application. */
+enum hp_tcp_rec_kind { HP_TCP_REC_SIP, HP_TCP_REC_PARSE_ERROR, HP_TCP_REC_CONN_END };
+enum hp_tcp_end { HP_TCP_END_FIN, HP_TCP_END_RST, HP_TCP_END_IDLE, HP_TCP_END_CAPTURE };
 
 /* Valid only during the sink call: msg may point into the segment, a stream
  * buffer or the WebSocket scratch, the addresses into the flow table. */
@@ -106,6 +113,9 @@ struct hp_tcp_rec {
 	uint64_t stream_offset;      /* offset of msg in its direction's stream (0: first byte
 	                              * after the SYN, or the first byte seen) */
 	bool websocket;              /* carried in WebSocket frames */
+	enum hp_tcp_end end;         /* HP_TCP_REC_CONN_END: how the connection ended */
+	bool end_by_sender;          /* the FIN or RST came from the side that sent the bad message */
+	uint32_t after;              /* HP_TCP_REC_CONN_END: SIP messages after the error */
 };
 
 typedef void (*hp_tcp_sink_fn)(void *arg, const struct hp_tcp_rec *r);

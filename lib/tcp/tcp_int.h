@@ -39,12 +39,16 @@ struct hp_tcp_dir {
 	bool fin;
 	bool resync_counts; /* the coming start line ends a resynchronisation */
 	bool ws_close;      /* sent a WebSocket Close frame */
+	uint8_t perr;       /* first parse error of this direction (HP_R_*), 0 = none */
+	uint16_t after;     /* SIP messages framed after it (saturating) */
+	uint64_t perr_at;   /* its stream offset */
 };
 
 /* The flow table value; HP_TCP_FLOW_BYTES reserved, then 2 * max_ooo ranges. */
 struct hp_tcp_flow {
 	uint8_t mode;       /* enum hp_tcp_mode */
 	uint8_t client;     /* index of the client's direction (key side) */
+	uint8_t fin_first;  /* direction that sent the first FIN */
 	struct hp_tcp_dir d[2];
 };
 

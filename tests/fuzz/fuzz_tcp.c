@@ -60,6 +60,10 @@ static void check_rec(struct run *u, const struct hp_tcp_rec *r)
 	} else if (r->kind == HP_TCP_REC_PARSE_ERROR) {
 		if (r->reason <= HP_R_OK || r->reason >= HP_R_MAX || r->len > HP_SIP_FRAME_MAX_LINE)
 			abort();
+	} else if (r->kind == HP_TCP_REC_CONN_END) {
+		/* Only after a parse error, which it names; no bytes. */
+		if (r->reason <= HP_R_OK || r->reason >= HP_R_MAX || r->len != 0 || r->end > HP_TCP_END_CAPTURE)
+			abort();
 	} else {
 		abort();
 	}
@@ -86,6 +90,9 @@ static void sink(void *arg, const struct hp_tcp_rec *r)
 	if (d == 1 && !(memcmp(r->src, c->srv, alen) == 0 && r->sport == c->sport &&
 			memcmp(r->dst, c->cli, alen) == 0 && r->dport == c->cport))
 		abort();
+	/* A connection's end looks back at its error. */
+	if (r->kind == HP_TCP_REC_CONN_END)
+		return;
 	if (u->offsets && r->stream_offset < c->next_off[d])
 		abort();
 	c->next_off[d] = r->stream_offset + (r->kind == HP_TCP_REC_SIP && !r->websocket ? r->len : 1);

@@ -9,8 +9,11 @@ FIN both ways) and one whose message has no Call-ID, with the packet
 builders of tests/gen/encapgen.py, and checks what a Kamailio user needs to
 see: each bad message is one HEP type-100 {"event": "sip_parse_error"} naming
 the flow (src, dst), the transport and the reason, and its first line; the
-stream resynchronises, so the OPTIONS after it arrives as SIP; the metrics
-count two parse errors, and rx_frames == delivered + drops.
+stream resynchronises, so the OPTIONS after it arrives as SIP; when the
+connection of a framing error ends, a second event (phase connection_end)
+says it closed, by whom, and how many messages came after the error; the
+metrics count two parse errors (one verdict each), and rx_frames ==
+delivered + drops.
 """
 
 import json
@@ -91,8 +94,15 @@ def main(argv):
     c.eq(sip, ["after@192.0.2.10", "first@192.0.2.10", "later@192.0.2.11"],
          "the messages before and after each bad one arrive as SIP (the stream resynchronised)")
     events = [json.loads(m.payload) for m in r.messages if m.proto_type == 100]
-    errs = [e for e in events if e.get("event") == "sip_parse_error"]
+    errs = [e for e in events if e.get("event") == "sip_parse_error" and e.get("phase") == "error"]
     c.eq(len(errs), 2, "one sip_parse_error event per bad message")
+    ends = [e for e in events if e.get("event") == "sip_parse_error" and e.get("phase") == "connection_end"]
+    c.eq(len(ends), 1, "one connection_end report (the framing error's connection)")
+    end = ends[0] if ends else {}
+    c.eq((end.get("reason"), end.get("connection_closed"), end.get("end"), end.get("closed_by"),
+          end.get("messages_after")), ("sip_stream_bad_content_length", True, "fin", "sender", 1),
+         "connection_end: closed by the sender's FIN, one message after the error")
+    c.check("192.0.2.10" in json.dumps(end.get("src")), "connection_end: the flow", repr(end))
     by_line = {e.get("first_line"): e for e in errs}
     e = by_line.get("MESSAGE sip:bob@198.51.100.20 SIP/2.0", {})
     c.eq((e.get("transport"), e.get("reason")), ("tcp", "sip_stream_bad_content_length"),
@@ -105,6 +115,7 @@ def main(argv):
     c.check("192.0.2.11" in json.dumps(e.get("src")), "no Call-ID: the flow", repr(e))
     m = r.metrics
     c.eq(m.get("hepprobe_sip_stream_parse_errors_total"), 2, "parse errors counted")
+    c.eq(m.get("hepprobe_verdicts_total", verdict="sip_parse_error"), 2, "one verdict per bad message")
     rx = m.get("hepprobe_rx_frames_total")
     c.eq(rx, len(frames), "rx_frames == frames")
     c.eq(m.total("hepprobe_delivered_total") + m.total("hepprobe_drops_total"), rx,

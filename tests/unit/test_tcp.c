@@ -672,6 +672,47 @@ Test(tcp, parse_error_is_reported_and_the_stream_resyncs)
 	hp_tcp_destroy(t);
 }
 
+/* Kamailio closes a connection on a message it cannot parse: the end of
+ * such a connection is reported, with who ended it and what came after. */
+Test(tcp, connection_end_after_a_parse_error)
+{
+	struct hp_tcp *t = mk(16, 4, 8192, 4);
+	struct conn c = conn4(3), q = conn4(4);
+	struct got g = { 0 };
+	char m[4096];
+	const char *bad = "INVITE sip:b@x SIP/2.0\r\nContent-Length: x\r\n\r\n";
+	size_t nb = strlen(bad);
+
+	memcpy(m, bad, nb);
+	size_t n = sipmsg(m + nb, sizeof(m) - nb, "later", 0);
+	handshake(t, &c, HP_TCP_MODE_SIP);
+	cr_assert_eq(send_data(t, &c, true, m, nb + n, &g), HP_R_OK);
+	cr_assert_eq(g.n, 2);
+	/* The server resets the connection. */
+	cr_assert_eq(send_at(t, &c, false, 0, HP_TCP_RST, NULL, 0, 2000, HP_TCP_MODE_SIP, &g), HP_R_TCP_CONTROL);
+	cr_assert_eq(g.n, 3);
+	cr_assert_eq(g.r[2].kind, HP_TCP_REC_CONN_END);
+	cr_assert_eq(g.r[2].reason, HP_R_SIP_STREAM_BAD_CONTENT_LENGTH);
+	cr_assert_eq(g.r[2].end, HP_TCP_END_RST);
+	cr_assert_not(g.r[2].end_by_sender);
+	cr_assert_eq(g.r[2].after, 1);
+	cr_assert_eq(g.r[2].stream_offset, 0);
+	cr_assert(g.r[2].from_client_to_server);
+	cr_assert_eq(g.r[2].sport, c.cport);
+	/* A clean connection ends without a report; one left open is reported
+	 * at the end of the capture as not closed. */
+	handshake(t, &q, HP_TCP_MODE_SIP);
+	cr_assert_eq(send_data(t, &q, true, bad, nb, &g), HP_R_SIP_STREAM_BAD_CONTENT_LENGTH);
+	cr_assert_eq(g.n, 4);
+	hp_tcp_flush(t, sink, &g);
+	cr_assert_eq(g.n, 5);
+	cr_assert_eq(g.r[4].kind, HP_TCP_REC_CONN_END);
+	cr_assert_eq(g.r[4].end, HP_TCP_END_CAPTURE);
+	cr_assert_eq(g.r[4].after, 0);
+	got_free(&g);
+	hp_tcp_destroy(t);
+}
+
 Test(tcp, crlf_keepalives_are_skipped_and_counted)
 {
 	struct hp_tcp *t = mk(16, 4, 8192, 4);
