@@ -166,11 +166,13 @@ static void lose_sync(struct hp_tcp_flow *f, struct hp_tcp_dir *dd)
 
 /* ---- records ---- */
 
-void hp_tcp_emit(struct hp_tcp_ctx *c, int d, enum hp_tcp_rec_kind kind, const uint8_t *msg,
-		 uint32_t len, int reason, uint64_t offset, bool websocket)
+/* A record of direction d: its sender's side of the key is the source. */
+static struct hp_tcp_rec rec_of(const struct hp_tcp_ctx *c, int d, enum hp_tcp_rec_kind kind, int reason,
+				uint64_t offset, bool websocket)
 {
 	const struct hp_tcp_key *k = c->key;
-	struct hp_tcp_rec r = {
+
+	return (struct hp_tcp_rec){
 		.kind = kind,
 		.from_client_to_server = d == c->f->client,
 		.version = k->version,
@@ -178,15 +180,20 @@ void hp_tcp_emit(struct hp_tcp_ctx *c, int d, enum hp_tcp_rec_kind kind, const u
 		.dst = d ? k->a : k->b,
 		.sport = d ? k->pb : k->pa,
 		.dport = d ? k->pa : k->pb,
-		.msg = msg,
-		.len = len,
 		.reason = reason,
 		.stream_offset = offset,
 		.websocket = websocket,
 	};
+}
 
+void hp_tcp_emit(struct hp_tcp_ctx *c, int d, enum hp_tcp_rec_kind kind, const uint8_t *msg,
+		 uint32_t len, int reason, uint64_t offset, bool websocket)
+{
+	struct hp_tcp_rec r = rec_of(c, d, kind, reason, offset, websocket);
 	struct hp_tcp_dir *dd = &c->f->d[d];
 
+	r.msg = msg;
+	r.len = len;
 	if (kind == HP_TCP_REC_SIP) {
 		c->t->st.messages++;
 		c->msgs++;
@@ -221,6 +228,23 @@ void hp_tcp_parse_error(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint32_t 
 
 /* ---- plain SIP on a stream ---- */
 
+bool hp_tcp_hunted(struct hp_tcp_ctx *c, struct hp_tcp_dir *dd, uint32_t skipped, bool found,
+		   uint8_t next)
+{
+	if (skipped > 0) {
+		c->t->st.discarded_bytes += skipped;
+		c->ev |= HP_TCP_EV_RESYNC;
+		dd->resync_counts = true;
+	}
+	if (!found)
+		return false;
+	if (dd->resync_counts)
+		c->t->st.resyncs++;
+	dd->resync_counts = false;
+	dd->state = next;
+	return true;
+}
+
 /* Index just past the first LF in p..n, or n. */
 static uint32_t past_line(const uint8_t *p, uint32_t n)
 {
@@ -246,18 +270,9 @@ static uint32_t sip_consume(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint3
 		} else if (dd->state == HP_TCP_ST_HUNT) {
 			bool found;
 			uint32_t j = (uint32_t)hp_sip_frame_sync(p + i, n - i, &found);
-			if (j > 0) {
-				t->st.discarded_bytes += j;
-				c->ev |= HP_TCP_EV_RESYNC;
-				dd->resync_counts = true;
-			}
 			i += j;
-			if (!found)
+			if (!hp_tcp_hunted(c, dd, j, found, HP_TCP_ST_SYNC))
 				return i;
-			if (dd->resync_counts)
-				t->st.resyncs++;
-			dd->resync_counts = false;
-			dd->state = HP_TCP_ST_SYNC;
 		} else if (p[i] == '\r' || p[i] == '\n') {
 			/* RFC 5626 §3.5.1: CRLFCRLF ping, CRLF pong, one per run. */
 			while (i < n && (p[i] == '\r' || p[i] == '\n'))
@@ -577,27 +592,15 @@ static void init_flow(struct hp_tcp_flow *f, enum hp_tcp_mode mode, const struct
  * FIN or RST ended it (-1 for idle expiry and the end of the capture). */
 static void report_end(struct hp_tcp_ctx *c, enum hp_tcp_end end, int by)
 {
-	const struct hp_tcp_key *k = c->key;
-
 	for (int d = 0; d < 2; d++) {
 		const struct hp_tcp_dir *dd = &c->f->d[d];
 		if (dd->perr == HP_R_OK || c->sink == NULL)
 			continue;
-		struct hp_tcp_rec r = {
-			.kind = HP_TCP_REC_CONN_END,
-			.from_client_to_server = d == c->f->client,
-			.version = k->version,
-			.src = d ? k->b : k->a,
-			.dst = d ? k->a : k->b,
-			.sport = d ? k->pb : k->pa,
-			.dport = d ? k->pa : k->pb,
-			.reason = dd->perr,
-			.stream_offset = dd->perr_at,
-			.websocket = c->f->mode == HP_TCP_MODE_WS,
-			.end = end,
-			.end_by_sender = by == d,
-			.after = dd->after,
-		};
+		struct hp_tcp_rec r = rec_of(c, d, HP_TCP_REC_CONN_END, dd->perr, dd->perr_at,
+					     c->f->mode == HP_TCP_MODE_WS);
+		r.end = end;
+		r.end_by_sender = by == d;
+		r.after = dd->after;
 		c->sink(c->arg, &r);
 	}
 }

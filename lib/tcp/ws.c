@@ -292,18 +292,9 @@ uint32_t hp_tcp_ws_consume(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint32
 		case HP_TCP_ST_WS_HUNT: {
 			bool found;
 			uint32_t j = ws_hunt(t, p + i, n - i, &found);
-			if (j > 0) {
-				t->st.discarded_bytes += j;
-				c->ev |= HP_TCP_EV_RESYNC;
-				dd->resync_counts = true;
-			}
 			i += j;
-			if (!found)
+			if (!hp_tcp_hunted(c, dd, j, found, HP_TCP_ST_WS_FRAMES))
 				return i;
-			if (dd->resync_counts)
-				t->st.resyncs++;
-			dd->resync_counts = false;
-			dd->state = HP_TCP_ST_WS_FRAMES;
 			break;
 		}
 		default: {
