@@ -285,6 +285,7 @@ static void parse_hep(struct hp_config *c, const char *arg)
 	char *dup = strdup(arg);
 	if (dup == NULL)
 		die("out of memory at '%s'", arg);
+	k->spec = dup;
 	if (strncmp(dup, "udp:", 4) == 0)
 		k->proto = HP_COLL_UDP;
 	else if (strncmp(dup, "tcp:", 4) == 0)
@@ -332,6 +333,14 @@ static void parse_hep(struct hp_config *c, const char *arg)
 	freeaddrinfo(res);
 	c->nb_collectors++;
 	c->hep_enabled = true;
+}
+
+void hp_config_release(struct hp_config *c)
+{
+	for (unsigned i = 0; i < c->nb_collectors; i++) {
+		free(c->collectors[i].spec);
+		c->collectors[i].spec = NULL;
+	}
 }
 
 void hp_config_parse(struct hp_config *c, int argc, char **argv)

@@ -25,6 +25,7 @@ struct hp_collector_cfg {
 	const char *node_name;
 	const char *auth_key;
 	bool has_node_id;
+	char *spec;                   /* the --hep argument, copied: node_name and auth_key point into it */
 };
 
 enum hp_hep_mode { HP_HEP_DUPLICATE, HP_HEP_BALANCE };
@@ -90,6 +91,8 @@ static inline bool hp_config_is_sip_port(const struct hp_config *c, uint16_t por
  * on a bad argument, 0 after --help. */
 void hp_config_parse(struct hp_config *c, int argc, char **argv);
 void hp_config_usage(FILE *out);
+/* Frees what hp_config_parse() copied. */
+void hp_config_release(struct hp_config *c);
 
 /* Read the capture's link type, and with --loop its frame count, with libpcap (cold path).
  * Returns 0, or -1 with a message in err. */

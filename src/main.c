@@ -330,5 +330,6 @@ int main(int argc, char **argv)
 	hp_sip_detector_destroy(det);
 	hp_port_stop(cfg.port_id);
 	rte_eal_cleanup();
+	hp_config_release(&cfg);
 	return rc;
 }
