@@ -228,6 +228,18 @@ void hp_tcp_parse_error(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint32_t 
 
 /* ---- plain SIP on a stream ---- */
 
+uint32_t hp_tcp_skipped(struct hp_tcp_ctx *c, struct hp_tcp_dir *dd, uint32_t avail, uint8_t next)
+{
+	uint32_t k = dd->skip < avail ? (uint32_t)dd->skip : avail;
+
+	dd->skip -= k;
+	c->t->st.discarded_bytes += k;
+	c->ev |= HP_TCP_EV_BUFFER_FULL;
+	if (dd->skip == 0)
+		dd->state = next;
+	return k;
+}
+
 bool hp_tcp_hunted(struct hp_tcp_ctx *c, struct hp_tcp_dir *dd, uint32_t skipped, bool found,
 		   uint8_t next)
 {
@@ -260,13 +272,7 @@ static uint32_t sip_consume(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint3
 
 	while (i < n) {
 		if (dd->state == HP_TCP_ST_SKIP) {
-			uint32_t k = dd->skip < n - i ? (uint32_t)dd->skip : n - i;
-			i += k;
-			dd->skip -= k;
-			t->st.discarded_bytes += k;
-			c->ev |= HP_TCP_EV_BUFFER_FULL;
-			if (dd->skip == 0)
-				dd->state = HP_TCP_ST_SYNC;
+			i += hp_tcp_skipped(c, dd, n - i, HP_TCP_ST_SYNC);
 		} else if (dd->state == HP_TCP_ST_HUNT) {
 			bool found;
 			uint32_t j = (uint32_t)hp_sip_frame_sync(p + i, n - i, &found);

@@ -108,6 +108,9 @@ void hp_tcp_parse_error(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint32_t 
 /* Consume WebSocket stream bytes p..n of direction d (stream offset off):
  * returns how many are done with; the rest must be kept and offered again
  * with more bytes behind them. Never leaves buffer_size - 1 or more. */
+/* In a skip state: consumes up to avail bytes of the skip, counted as
+ * discarded, and moves to state next when it is done. Returns the bytes. */
+uint32_t hp_tcp_skipped(struct hp_tcp_ctx *c, struct hp_tcp_dir *dd, uint32_t avail, uint8_t next);
 /* After skipping bytes while hunting for a message start: counts them, and
  * when found, the resynchronisation, and moves to state next. Returns found. */
 bool hp_tcp_hunted(struct hp_tcp_ctx *c, struct hp_tcp_dir *dd, uint32_t skipped, bool found,

@@ -279,16 +279,9 @@ uint32_t hp_tcp_ws_consume(struct hp_tcp_ctx *c, int d, const uint8_t *p, uint32
 			}
 			break;
 		}
-		case HP_TCP_ST_WS_SKIP: {
-			uint32_t k = dd->skip < n - i ? (uint32_t)dd->skip : n - i;
-			i += k;
-			dd->skip -= k;
-			t->st.discarded_bytes += k;
-			c->ev |= HP_TCP_EV_BUFFER_FULL;
-			if (dd->skip == 0)
-				dd->state = HP_TCP_ST_WS_FRAMES;
+		case HP_TCP_ST_WS_SKIP:
+			i += hp_tcp_skipped(c, dd, n - i, HP_TCP_ST_WS_FRAMES);
 			break;
-		}
 		case HP_TCP_ST_WS_HUNT: {
 			bool found;
 			uint32_t j = ws_hunt(t, p + i, n - i, &found);
