@@ -4,7 +4,9 @@
 
     tests/fuzz/mkseeds.py [--data DIR] [--corpus DIR] [--out DIR]
 
-Writes tests/fuzz/seeds/<harness>/<name>, replacing what was there:
+Writes tests/fuzz/seeds/<harness>/<key>_<sha1 of the content, 8 digits>,
+replacing what an earlier run wrote there (files named so) and leaving other
+files, hand-made seeds and the inputs of fixed crashes, in place:
   net  whole link-layer frames (fuzz_net decodes each input as every link type),
        plus tunnel frames written here (VXLAN, Geneve, GTP-U, MPLS, ERSPAN, ...)
   sip  SIP messages carried in UDP/TCP payloads
@@ -27,7 +29,6 @@ import hashlib
 import os
 import random
 import re
-import shutil
 import struct
 import sys
 
@@ -200,6 +201,23 @@ class Seeds:
         with open(os.path.join(d, name), 'wb') as f:
             f.write(data)
         return True
+
+
+def remove_made(d):
+    """Delete the seeds an earlier run wrote to d, and nothing else: those are
+    the files whose name ends in _ and the first 8 hex digits of the SHA-1 of
+    their content (see Seeds.add). Hand-made seeds and the inputs of fixed
+    crashes are named otherwise and stay."""
+    if not os.path.isdir(d):
+        return
+    for name in os.listdir(d):
+        path = os.path.join(d, name)
+        if not os.path.isfile(path):
+            continue
+        with open(path, 'rb') as f:
+            digest = hashlib.sha1(f.read()).hexdigest()[:8]
+        if name.endswith('_' + digest):
+            os.remove(path)
 
 
 def walk(seeds, path):
@@ -576,7 +594,7 @@ def main():
     a = ap.parse_args()
 
     for h in ('net', 'sip', 'sdp', 'rtp', 'hep', 'flowtab', 'media', 'ipfrag', 'tcp', 'register'):
-        shutil.rmtree(os.path.join(a.out, h), ignore_errors=True)
+        remove_made(os.path.join(a.out, h))
     seeds = Seeds(a.out)
     for name in sorted(os.listdir(a.data)):
         if name.endswith(('.pcap', '.pcapng')):

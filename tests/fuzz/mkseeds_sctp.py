@@ -4,17 +4,18 @@
 
     tests/fuzz/mkseeds_sctp.py [--corpus DIR] [--out DIR]
 
-Writes tests/fuzz/seeds/sctp/<name>, replacing what was there. Each seed is a
-fuzz_sctp script (see tests/fuzz/fuzz_sctp.c): records of op (1 byte),
-length (2 bytes, big-endian) and an SCTP packet. The packets are the SCTP
-parts of sip_sctp_sll.pcap from the shared corpus (when it is there) and
-packets built here: bundles with control chunks, DATA and I-DATA fragments in
-and out of order, retransmissions, limits and time steps past the timeout.
+Writes tests/fuzz/seeds/sctp/<name>, overwriting the seeds of those names
+and leaving other files there (a seed no longer made here is deleted by
+hand). Each seed is a fuzz_sctp script (see tests/fuzz/fuzz_sctp.c):
+records of op (1 byte), length (2 bytes, big-endian) and an SCTP packet. The
+packets are the SCTP parts of sip_sctp_sll.pcap from the shared corpus (when
+it is there) and packets built here: bundles with control chunks, DATA and
+I-DATA fragments in and out of order, retransmissions, limits and time steps
+past the timeout.
 Kept apart from mkseeds.py, which owns the other harnesses' seeds.
 """
 import argparse
 import os
-import shutil
 import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -142,8 +143,9 @@ def main():
         first = pk[0][0]
         seeds['capture_sip_sctp'] = b''.join(record(p, 0 if src == first else 2) for src, p in pk)
         seeds['capture_fragments_reversed'] = record(pk[1][1]) + record(pk[0][1])
-    shutil.rmtree(a.out, ignore_errors=True)
-    os.makedirs(a.out)
+    # Overwrite only the names made here: other files in the directory
+    # (hand-made seeds, inputs of fixed crashes) stay.
+    os.makedirs(a.out, exist_ok=True)
     for name, b in sorted(seeds.items()):
         with open(os.path.join(a.out, name), 'wb') as f:
             f.write(b)

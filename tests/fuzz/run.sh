@@ -3,8 +3,12 @@
 # Coverage-guided fuzzing of every harness in tests/fuzz with libFuzzer, for runs
 # longer than CI affords (CI replays the seeds instead: see meson.build).
 #   tests/fuzz/run.sh [SECONDS [HARNESS...]]
-# SECONDS per harness (default 60); HARNESS is e.g. "sip" for fuzz_sip.c
-# (default: every tests/fuzz/fuzz_*.c). Everything goes to a fresh directory
+# SECONDS per harness (default 60; 0 = no time limit); HARNESS is e.g. "sip"
+# for fuzz_sip.c (default: every tests/fuzz/fuzz_*.c).
+# HP_FUZZ_RUNS=N stops each harness after N executions instead (libFuzzer
+# -runs=N), or at SECONDS if that comes first: the long runs recorded in
+# README.md are HP_FUZZ_RUNS=10000000 nice -n 10 tests/fuzz/run.sh 0 HARNESS.
+# Everything goes to a fresh directory
 # under /tmp: objects, binaries, a working corpus per harness (seeded from
 # tests/fuzz/seeds/<x>, which is only read), logs and crash inputs.
 # HP_FUZZ_CFLAGS adds compiler flags, e.g. -fno-sanitize=nonnull-attribute to
@@ -17,6 +21,12 @@ shift || true
 case $secs in
 '' | *[!0-9]*) echo "run.sh: SECONDS must be a whole number, got '$secs'" >&2; exit 2 ;;
 esac
+runs=${HP_FUZZ_RUNS:-}
+case $runs in
+*[!0-9]*) echo "run.sh: HP_FUZZ_RUNS must be a whole number, got '$runs'" >&2; exit 2 ;;
+esac
+limit=(-max_total_time="$secs")
+[ -n "$runs" ] && limit+=(-runs="$runs")
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 2
@@ -39,7 +49,7 @@ read -r -a extra <<<"${HP_FUZZ_CFLAGS:-}"
 cflags=(-g -O1 -fno-omit-frame-pointer "-fsanitize=address,undefined" -fno-sanitize-recover=all
 	-Ilib "${pkgcflags[@]}" "${extra[@]}")
 libs=("${pkglibs[@]}" -lm -lstdc++)
-echo "run.sh: ${secs}s per harness, work dir $work"
+echo "run.sh: ${secs}s${runs:+ or $runs executions} per harness (0 s: no time limit), work dir $work"
 
 # All of lib/ goes into one archive: the linker then pulls in exactly the
 # objects a harness needs. A file that does not compile (work in progress
@@ -77,11 +87,14 @@ for h in "${harnesses[@]}"; do
 	mkdir -p "$corpus" "$work/crash"
 	seeds=()
 	[ -d "tests/fuzz/seeds/$h" ] && seeds=("tests/fuzz/seeds/$h")
-	UBSAN_OPTIONS=print_stacktrace=1 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	start=$(date +%s)
+	UBSAN_OPTIONS=print_stacktrace=1 "$bin" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$work/crash/$h-" "$corpus" "${seeds[@]}" >"$log" 2>&1
 	rc=$?
+	wall=$(($(date +%s) - start))
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	stats=$(grep -E '^#[0-9]+[[:space:]]' "$log" | tail -1 | tr -s ' \t' ' ')
-	echo "== $h: exit $rc; $(find "$corpus" -type f | wc -l) corpus inputs; last status: ${stats:-none}"
+	echo "== $h: exit $rc; $(find "$corpus" -type f | wc -l) corpus inputs; ${execs:-?} executions in ${wall}s; last status: ${stats:-none}"
 	if [ $rc -ne 0 ]; then
 		crashed=1
 		for a in "$work/crash/$h-"*; do
