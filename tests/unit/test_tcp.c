@@ -27,7 +27,9 @@ static void sink(void *arg, const struct hp_tcp_rec *r)
 	cr_assert_lt(g->n, MAX_RECS);
 	g->r[g->n] = *r;
 	g->copy[g->n] = malloc(r->len + 1);
-	memcpy(g->copy[g->n], r->msg, r->len);
+	/* A connection-end record carries no bytes (msg NULL). */
+	if (r->len > 0)
+		memcpy(g->copy[g->n], r->msg, r->len);
 	g->n++;
 }
 
