@@ -167,6 +167,24 @@ def run_probe(binary, pcap, args=(), hep=True, metrics=True, workdir=None):
     return r
 
 
+def check_captures(name, check_capture, binary, pcaps):
+    """Runs check_capture(binary, pcap) -> Checks on each capture, a capture
+    that cannot be checked failing rather than stopping the others; prints
+    each capture's and the overall tally, returns the exit status."""
+    total_p, total_f = 0, 0
+    for pcap in pcaps:
+        try:
+            cc = check_capture(binary, pcap)
+        except (OSError, RuntimeError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
+            cc = Checks("%s:%s" % (name, os.path.basename(pcap)))
+            cc.fatal("could not check: %s: %s" % (type(e).__name__, e))
+        print("%s: %d passed, %d failed" % (cc.name, cc.passed, cc.failed))
+        total_p += cc.passed
+        total_f += cc.failed
+    print("%d passed, %d failed" % (total_p, total_f))
+    return 1 if total_f else 0
+
+
 def frame_count(pcap):
     return len(pcapfile.read(pcap)[1])
 

@@ -554,18 +554,7 @@ def main(argv):
         if not os.access(argv[1], os.X_OK):
             c.fatal("hepprobe binary %r not executable" % argv[1])
         c.exit()
-    total_p, total_f = 0, 0
-    for pcap in argv[2:]:
-        try:
-            cc = check_capture(argv[1], pcap)
-        except (OSError, RuntimeError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
-            cc = harness.Checks("media:" + os.path.basename(pcap))
-            cc.fatal("could not check: %s: %s" % (type(e).__name__, e))
-        print("%s: %d passed, %d failed" % (cc.name, cc.passed, cc.failed))
-        total_p += cc.passed
-        total_f += cc.failed
-    print("%d passed, %d failed" % (total_p, total_f))
-    return 1 if total_f else 0
+    return harness.check_captures("media", check_capture, argv[1], argv[2:])
 
 
 if __name__ == "__main__":
